@@ -1,0 +1,52 @@
+import type { Flow, Outcome, Progress, ProgressStatus, TriedStep } from './types';
+import { SYMPTOMS } from './types';
+
+// Records (not arrays) so adding a member to the union fails to compile until it is listed here.
+const OUTCOMES: Record<Outcome, true> = {
+  yes: true,
+  no: true,
+  unsure: true,
+  done: true,
+  skipped: true,
+  safety: true,
+};
+export const STATUSES: Record<ProgressStatus, true> = {
+  active: true,
+  resolved: true,
+  safety: true,
+  unresolved: true,
+};
+
+export function isOneOf<T extends string>(record: Record<T, true>, value: unknown): value is T {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(record, value);
+}
+
+function isTriedStep(value: unknown): value is TriedStep {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Record<string, unknown>;
+  return typeof t.step === 'string' && isOneOf(OUTCOMES, t.outcome);
+}
+
+/** The name of the first field that makes `value` not a Progress, or undefined when it is one. */
+export function progressProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'progress';
+  const p = value as Record<string, unknown>;
+  if (typeof p.stepId !== 'string' || p.stepId.length === 0) return 'stepId';
+  if (!Array.isArray(p.history) || !p.history.every((s) => typeof s === 'string')) return 'history';
+  if (!Array.isArray(p.tried) || !p.tried.every(isTriedStep)) return 'tried';
+  if (!isOneOf(STATUSES, p.status)) return 'status';
+  if (p.symptom !== undefined && !(SYMPTOMS as readonly unknown[]).includes(p.symptom)) return 'symptom';
+  if (p.speakerName !== undefined && typeof p.speakerName !== 'string') return 'speakerName';
+  return undefined;
+}
+
+/**
+ * Whether a value read back from storage or session attributes is progress this flow can continue.
+ * Progress naming a step the flow no longer has (after a release changed the flow) is not.
+ */
+export function isProgress(value: unknown, flow: Flow): value is Progress {
+  if (progressProblem(value) !== undefined) return false;
+  const known = (id: string) => Object.prototype.hasOwnProperty.call(flow.steps, id);
+  const p = value as Progress;
+  return known(p.stepId) && p.history.every(known);
+}

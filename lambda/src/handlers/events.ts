@@ -1,0 +1,36 @@
+import type { IntentRequest, Slot } from 'ask-sdk-model';
+import type { ConversationEvent } from '../conversation/types';
+import type { BareEvent } from './intents';
+import {
+  INTENT_EVENTS,
+  SPEAKER_NAME_INTENT,
+  SPEAKER_NAME_SLOT,
+  SYMPTOM_INTENT,
+  SYMPTOM_SLOT,
+  toSymptom,
+} from './intents';
+
+/** The entity-resolution match for a slot, if Alexa found one in our slot type. */
+function resolved(slot: Slot | undefined): { id?: string; name?: string } | undefined {
+  for (const authority of slot?.resolutions?.resolutionsPerAuthority ?? []) {
+    const value = authority.status?.code === 'ER_SUCCESS_MATCH' ? authority.values?.[0]?.value : undefined;
+    if (value) return value;
+  }
+  return undefined;
+}
+
+/** What an intent means to the conversation; unknown intents are treated as not understood. */
+export function intentToEvent(request: IntentRequest): ConversationEvent {
+  const { name, slots } = request.intent;
+  if (name === SYMPTOM_INTENT) {
+    const slot = slots?.[SYMPTOM_SLOT];
+    return { type: 'symptom', symptom: toSymptom(resolved(slot)?.id) };
+  }
+  if (name === SPEAKER_NAME_INTENT) {
+    const slot = slots?.[SPEAKER_NAME_SLOT];
+    return { type: 'speakerName', name: resolved(slot)?.name ?? slot?.value };
+  }
+  const mapped = INTENT_EVENTS[name];
+  if (!mapped) return { type: 'unknown' };
+  return typeof mapped === 'string' ? ({ type: mapped } as BareEvent) : mapped;
+}

@@ -1,0 +1,47 @@
+import type { ConversationEvent, Symptom } from '../conversation/types';
+import { SYMPTOMS } from '../conversation/types';
+
+/**
+ * Intent names of the en-US interaction model (skill-package/interactionModels/custom/en-US.json) and the
+ * conversation event each one means. Several intents share a meaning: "done", "it worked" and "yes" all
+ * answer the current step positively.
+ */
+/** Events that carry nothing but their type, so an intent can name them by type alone. */
+export type BareEvent = Exclude<
+  ConversationEvent,
+  { answer: unknown } | { symptom?: unknown } | { name?: unknown }
+>;
+
+export const INTENT_EVENTS: Record<string, BareEvent['type'] | ConversationEvent> = {
+  StartTroubleshootingIntent: 'start',
+  'AMAZON.YesIntent': { type: 'answer', answer: 'yes' },
+  DoneIntent: { type: 'answer', answer: 'yes' },
+  ItWorkedIntent: { type: 'answer', answer: 'yes' },
+  'AMAZON.NoIntent': { type: 'answer', answer: 'no' },
+  DidNotWorkIntent: { type: 'answer', answer: 'no' },
+  NotSureIntent: { type: 'answer', answer: 'unsure' },
+  'AMAZON.NextIntent': 'skip',
+  SkipIntent: 'skip',
+  'AMAZON.PreviousIntent': 'back',
+  'AMAZON.RepeatIntent': 'repeat',
+  'AMAZON.StartOverIntent': 'startOver',
+  WhyIntent: 'why',
+  WhereAmIIntent: 'whereAmI',
+  'AMAZON.HelpIntent': 'help',
+  'AMAZON.StopIntent': 'stop',
+  'AMAZON.CancelIntent': 'stop',
+  'AMAZON.NavigateHomeIntent': 'stop',
+  'AMAZON.FallbackIntent': 'unknown',
+  SafetyIntent: 'safety',
+};
+
+/** Slot names used by the intents that carry a value. */
+export const SYMPTOM_INTENT = 'SymptomIntent';
+export const SYMPTOM_SLOT = 'symptom';
+export const SPEAKER_NAME_INTENT = 'SpeakerNameIntent';
+export const SPEAKER_NAME_SLOT = 'speakerName';
+
+/** The slot's resolved value id, or undefined when it is not one of ours. */
+export function toSymptom(id: string | undefined): Symptom | undefined {
+  return SYMPTOMS.find((s) => s === id);
+}

@@ -1,0 +1,124 @@
+import type { ErrorHandler, HandlerInput, RequestHandler } from 'ask-sdk-core';
+import { getLocale, getRequestType, getUserId, isNewSession } from 'ask-sdk-core';
+import type { IntentRequest, Response } from 'ask-sdk-model';
+import { isProgress } from '../conversation/progress-guard';
+import type { ConversationEvent } from '../conversation/types';
+import { render } from '../i18n/render';
+import type { Translator } from '../i18n/translators';
+import { translatorFor } from '../i18n/translators';
+import { userKeyOf } from '../state/user-key';
+import { intentToEvent } from './events';
+import type { SessionState, TurnDeps } from './turn';
+import { emptySession, runTurn } from './turn';
+
+export interface HandlerDeps extends TurnDeps {
+  translators: Map<string, Translator>;
+  now: () => number;
+}
+
+/** Session attributes come back from Alexa as we sent them, but are checked anyway before use. */
+function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
+  const attrs = input.attributesManager.getSessionAttributes() as Partial<SessionState>;
+  const base = emptySession();
+  if (typeof attrs !== 'object' || attrs === null || attrs.loaded !== true) return base;
+  return {
+    loaded: true,
+    progress: isProgress(attrs.progress, deps.flow) ? attrs.progress : undefined,
+    version:
+      Number.isInteger(attrs.version) && (attrs.version as number) >= 0 ? (attrs.version as number) : 0,
+    unsaved: attrs.unsaved === true,
+    warnedStorage: attrs.warnedStorage === true,
+    misunderstood: Number.isInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
+  };
+}
+
+function eventOf(input: HandlerInput): ConversationEvent {
+  const type = getRequestType(input.requestEnvelope);
+  return type === 'LaunchRequest'
+    ? { type: 'launch' }
+    : intentToEvent(input.requestEnvelope.request as IntentRequest);
+}
+
+/** LaunchRequest and every IntentRequest: one conversation turn. */
+export function conversationHandler(deps: HandlerDeps): RequestHandler {
+  return {
+    canHandle: (input) => ['LaunchRequest', 'IntentRequest'].includes(getRequestType(input.requestEnvelope)),
+    handle: async (input) => {
+      const started = deps.now();
+      const env = input.requestEnvelope;
+      const event = eventOf(input);
+      const turn = await runTurn(deps, getUserId(env), sessionOf(input, deps), isNewSession(env), event);
+      const words = render(turn.reply, translatorFor(deps.translators, getLocale(env)), {
+        speakerName: turn.session.progress?.speakerName,
+      });
+      input.attributesManager.setSessionAttributes(turn.session);
+      const builder = input.responseBuilder.speak(words.speech);
+      if (words.card) builder.withStandardCard(words.card.title, words.card.text);
+      if (words.reprompt) builder.reprompt(words.reprompt);
+      else builder.withShouldEndSession(true);
+      deps.logger.info('turn', {
+        requestId: env.request.requestId,
+        requestType: env.request.type,
+        intent: env.request.type === 'IntentRequest' ? env.request.intent.name : undefined,
+        event: event.type,
+        step: turn.stepId,
+        saved: turn.saved,
+        ms: deps.now() - started,
+      });
+      return builder.getResponse();
+    },
+  };
+}
+
+/** The user disabled the skill: forget everything stored about them. */
+export function skillDisabledHandler(deps: HandlerDeps): RequestHandler {
+  return {
+    canHandle: (input) => getRequestType(input.requestEnvelope) === 'AlexaSkillEvent.SkillDisabled',
+    handle: async (input) => {
+      const userId = input.requestEnvelope.context?.System?.user?.userId;
+      if (userId) {
+        await deps.store.delete(userId);
+        deps.logger.info('skill disabled; progress deleted', { user: userKeyOf(userId).slice(0, 12) });
+      }
+      return input.responseBuilder.getResponse();
+    },
+  };
+}
+
+/** Requests that carry nothing to say back: session end, device-side errors, other skill events. */
+export function quietHandler(deps: HandlerDeps): RequestHandler {
+  return {
+    canHandle: () => true,
+    handle: (input) => {
+      const request = input.requestEnvelope.request as unknown as Record<string, unknown>;
+      const error = request.error as { type?: string; message?: string } | undefined;
+      const fields = { requestType: request.type, reason: request.reason, errorType: error?.type };
+      if (request.type === 'SessionEndedRequest' && request.reason === 'ERROR') {
+        deps.logger.warn('session ended with an error', { ...fields, errorMessage: error?.message });
+      } else if (request.type === 'System.ExceptionEncountered') {
+        deps.logger.error('Alexa reported an error with a response', { ...fields, cause: request.cause });
+      } else {
+        deps.logger.info('request without a spoken answer', fields);
+      }
+      return input.responseBuilder.getResponse();
+    },
+  };
+}
+
+/**
+ * Last resort: an honest sentence and an open session, never Alexa's "There was a problem with the
+ * requested skill's response". Only request types that may carry speech get it.
+ */
+export function errorHandler(deps: HandlerDeps): ErrorHandler {
+  return {
+    canHandle: () => true,
+    handle: (input, error): Response => {
+      const type = input.requestEnvelope.request?.type;
+      deps.logger.error('unhandled error', { requestType: type, error: (error as Error)?.message });
+      if (type !== 'LaunchRequest' && type !== 'IntentRequest') return input.responseBuilder.getResponse();
+      const t = translatorFor(deps.translators, input.requestEnvelope.request.locale);
+      const sorry = t.t('errors.generic');
+      return input.responseBuilder.speak(sorry).reprompt(sorry).getResponse();
+    },
+  };
+}

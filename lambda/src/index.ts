@@ -1,0 +1,27 @@
+import type { Skill } from 'ask-sdk-core';
+import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import type { Context } from 'aws-lambda';
+import type { Config } from './config';
+import { readConfig } from './config';
+import type { Logger } from './platform/logger';
+import { createJsonLogger, parseLevel } from './platform/logger';
+import { buildSkill } from './skill';
+import { createDynamoClient, DynamoProgressStore } from './state/dynamo-progress-store';
+
+/** Everything a process needs, built once: the DynamoDB client, the store, the words and the skill. */
+export function createSkill(
+  config: Config,
+  logger: Logger = createJsonLogger(parseLevel(config.logLevel)),
+): Skill {
+  const client = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const store = new DynamoProgressStore({ client, tableName: config.tableName, logger });
+  return buildSkill({ store, logger, skillId: config.skillId });
+}
+
+let skill: Skill | undefined;
+
+/** The Lambda entry point. The skill is built on the first request and reused while the container lives. */
+export async function handler(event: RequestEnvelope, context?: Context): Promise<ResponseEnvelope> {
+  skill ??= createSkill(readConfig(process.env));
+  return skill.invoke(event, context);
+}

@@ -1,0 +1,127 @@
+/**
+ * `npm start`: talk to Speaker Helper in a terminal. What you type is resolved through the en-US
+ * interaction model, the real skill answers, and progress lives in a local DynamoDB-protocol server
+ * (dynalite) with its data under .local/, so quitting and starting again continues where you were.
+ * Reads piped standard input too, one utterance a line, for scripted runs.
+ */
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import readline from 'node:readline';
+import type { ResponseEnvelope } from 'ask-sdk-model';
+import { readConfig } from '../lambda/src/config';
+import { createSkill } from '../lambda/src/index';
+import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
+import { createDynamoClient } from '../lambda/src/state/dynamo-progress-store';
+import { ensureTable } from '../lambda/src/state/ensure-table';
+import { startDynalite } from './local/dynalite-server';
+import { VirtualEcho } from './local/virtual-echo';
+
+const ROOT = path.join(__dirname, '..');
+const LOCAL_DEFAULTS = {
+  SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
+  TABLE_NAME: 'speaker-helper-local',
+  AWS_REGION: 'us-east-1',
+  LOG_LEVEL: 'warn',
+};
+const LOCAL_USER = process.env.SPEAKER_HELPER_USER ?? 'amzn1.ask.account.LOCAL-DEVELOPER';
+const QUIT = new Set(['quit', 'exit', 'q', ':q', 'bye']);
+
+const strip = (ssml: string | undefined) =>
+  (ssml ?? '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&apos;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+function show(response: ResponseEnvelope, print: (line: string) => void): void {
+  const r = response.response;
+  const speech = r.outputSpeech && 'ssml' in r.outputSpeech ? r.outputSpeech.ssml : undefined;
+  const reprompt =
+    r.reprompt?.outputSpeech && 'ssml' in r.reprompt.outputSpeech ? r.reprompt.outputSpeech.ssml : '';
+  if (speech) print(`Alexa: ${strip(speech)}`);
+  if (reprompt) print(`  (if you say nothing: ${strip(reprompt)})`);
+  if (r.card && 'title' in r.card) {
+    const body = 'text' in r.card ? r.card.text : 'content' in r.card ? r.card.content : '';
+    print(`  [card in the Alexa app] ${r.card.title}`);
+    for (const line of (body ?? '').split('\n').filter(Boolean)) print(`    ${line}`);
+  }
+  if (r.shouldEndSession !== false)
+    print('  (Speaker Helper has closed. Type "open speaker helper" to come back.)');
+}
+
+async function main(): Promise<void> {
+  for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) process.env[name] ??= value;
+  let db: { endpoint: string; close(): Promise<void> } | undefined;
+  if (!process.env.DYNAMODB_ENDPOINT) {
+    const dataDir = path.join(ROOT, '.local', 'dynalite');
+    mkdirSync(dataDir, { recursive: true });
+    db = await startDynalite({ path: dataDir });
+    process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  }
+  const config = readConfig(process.env);
+  const client = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  await ensureTable(client, config.tableName, { log: () => {} });
+  client.destroy();
+
+  // Log lines go to stderr so the conversation on stdout stays readable.
+  const logger = createJsonLogger(parseLevel(config.logLevel), (line) => process.stderr.write(`${line}\n`));
+  const skill = createSkill(config, logger);
+  const echo = new VirtualEcho({
+    handler: (event) => skill.invoke(event),
+    skillId: config.skillId,
+    userId: LOCAL_USER,
+  });
+
+  const interactive = process.stdin.isTTY === true;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  print('Speaker Helper, running locally. Type what you would say to your Echo, for example:');
+  print('  open speaker helper');
+  print('  ask speaker helper to help me pair my speaker');
+  print(
+    `Progress is kept under .local/ (table ${config.tableName}), so you can quit and come back. Type quit to leave.`,
+  );
+  print('');
+
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+  });
+  const prompt = () => interactive && rl.prompt();
+  rl.setPrompt('You: ');
+  prompt();
+  for await (const raw of rl) {
+    const words = raw.trim();
+    if (!words) {
+      prompt();
+      continue;
+    }
+    if (!interactive) print(`You: ${words}`);
+    if (QUIT.has(words.toLowerCase())) break;
+    try {
+      // Outside a session an Echo would not send plain words to this skill; take them as a one-shot.
+      const spoken =
+        echo.inSession || /^(alexa[\s,]+)?(open|launch|start|talk to|ask|tell) speaker helper/i.test(words)
+          ? words
+          : `ask speaker helper to ${words}`;
+      const turn = await echo.say(spoken);
+      show(turn.response, print);
+    } catch (error) {
+      print(`  (the local run failed: ${(error as Error).message})`);
+    }
+    print('');
+    prompt();
+  }
+  rl.close();
+  if (echo.inSession) await echo.end('USER_INITIATED');
+  await db?.close();
+  print('Goodbye. Your progress is saved for next time.');
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});
