@@ -16,7 +16,13 @@ import type { HandlerDeps } from './handlers/request-handlers';
 import type { ProgressStore } from './handlers/turn';
 
 /** Keys the handlers use outside the conversation; checked with the flow at start-up. */
-export const HANDLER_KEYS = ['errors.storageDown', 'errors.conflict', 'errors.generic', 'common.mySpeaker'];
+export const HANDLER_KEYS = [
+  'errors.storageDown',
+  'errors.storageBack',
+  'errors.conflict',
+  'errors.generic',
+  'common.mySpeaker',
+];
 
 export interface SkillOptions {
   store: ProgressStore;

@@ -1,6 +1,7 @@
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import path from 'node:path';
 import { VirtualAlexa } from 'virtual-alexa';
+import { SessionEndedReason } from 'virtual-alexa/lib/src/core/SkillRequest';
 import type { IModel } from 'virtual-core';
 import { Utterance } from 'virtual-core';
 
@@ -96,7 +97,8 @@ export class VirtualEcho {
     reason: 'USER_INITIATED' | 'ERROR' | 'EXCEEDED_MAX_REPROMPTS',
     error?: { type: string; message: string },
   ) {
-    const response = await this.alexa.endSession(reason as never, error);
+    // virtual-alexa takes its own numeric enum and sends the matching string, as Alexa does.
+    const response = await this.alexa.endSession(SessionEndedReason[reason], error);
     this.sessionActive = false;
     return response as unknown as ResponseEnvelope;
   }

@@ -19,10 +19,10 @@ export interface HandlerDeps extends TurnDeps {
 /** Session attributes come back from Alexa as we sent them, but are checked anyway before use. */
 function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
   const attrs = input.attributesManager.getSessionAttributes() as Partial<SessionState>;
-  const base = emptySession();
-  if (typeof attrs !== 'object' || attrs === null || attrs.loaded !== true) return base;
+  if (typeof attrs !== 'object' || attrs === null || Object.keys(attrs).length === 0) return emptySession();
   return {
-    loaded: true,
+    // Not loaded yet when DynamoDB could not be read: what the session holds still counts.
+    loaded: attrs.loaded === true,
     progress: isProgress(attrs.progress, deps.flow) ? attrs.progress : undefined,
     version:
       Number.isInteger(attrs.version) && (attrs.version as number) >= 0 ? (attrs.version as number) : 0,

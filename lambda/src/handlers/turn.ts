@@ -49,22 +49,34 @@ export interface TurnResult {
 
 const STORAGE_DOWN: Line = { key: 'errors.storageDown' };
 const CONFLICT: Line = { key: 'errors.conflict' };
+const STORAGE_BACK: Line = { key: 'errors.storageBack' };
 
-async function loadOnce(deps: TurnDeps, userId: string, session: SessionState): Promise<SessionState> {
-  if (session.loaded) return session;
+interface Loaded {
+  session: SessionState;
+  /** The stored progress replaced what the session started with while DynamoDB was unreachable. */
+  foundStored: boolean;
+}
+
+async function loadOnce(deps: TurnDeps, userId: string, session: SessionState): Promise<Loaded> {
+  if (session.loaded) return { session, foundStored: false };
   try {
     const stored = await deps.store.load(userId);
     const version = stored?.version ?? 0;
     // Progress from an older flow that no longer has its step is dropped; its version is still needed.
     const progress = stored && isProgress(stored.progress, deps.flow) ? stored.progress : undefined;
-    // Progress made while the store was down is newer than what is stored: keep it, adopt the version.
-    if (session.unsaved && session.progress) return { ...session, loaded: true, version };
-    return { ...session, loaded: true, progress, version };
+    const madeWhileDown = session.unsaved ? session.progress : undefined;
+    // Answers given while DynamoDB was down are newer than what is stored: keep them, adopt the version.
+    // A session that got no further than the opening question yields to the user's stored place.
+    if (madeWhileDown && (madeWhileDown.tried.length > 0 || !progress)) {
+      return { session: { ...session, loaded: true, version }, foundStored: false };
+    }
+    const loaded = { ...session, loaded: true, progress, version, unsaved: false };
+    return { session: loaded, foundStored: madeWhileDown !== undefined };
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     deps.logger.warn('progress load failed; continuing without saved progress', { cause: error.message });
     // Not marked loaded: the next turn tries to read again before it writes.
-    return session;
+    return { session, foundStored: false };
   }
 }
 
@@ -80,7 +92,9 @@ export async function runTurn(
   newSession: boolean,
   event: ConversationEvent,
 ): Promise<TurnResult> {
-  let session = await loadOnce(deps, userId, incoming);
+  const loaded = await loadOnce(deps, userId, incoming);
+  if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK);
+  let session = loaded.session;
   const storageDownAtLoad = !session.loaded;
   const out = transition(deps.flow, { progress: session.progress, session, newSession }, event);
   session = { ...session, progress: out.progress, misunderstood: out.session.misunderstood };
@@ -95,7 +109,11 @@ export async function runTurn(
       session = { ...session, version: stored.version, unsaved: false };
       saved = true;
     } catch (error) {
-      if (error instanceof VersionConflictError) return resolveConflict(deps, userId, session);
+      if (error instanceof VersionConflictError) {
+        deps.logger.info('progress changed on another device; continuing from the stored progress');
+        const reloaded = await loadOnce(deps, userId, { ...session, loaded: false, unsaved: false });
+        return carryOn(deps, reloaded.session, CONFLICT);
+      }
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.logger.warn('progress save failed; kept in the session', { cause: error.message });
       storageDown = true;
@@ -110,21 +128,17 @@ export async function runTurn(
 }
 
 /**
- * Another device of the same user saved first. Rather than overwrite their progress, take the newer
- * progress and carry on from it, saying so; the user's last answer is not applied.
+ * The stored progress is not what this turn was based on (another device saved first, or DynamoDB came
+ * back with the user's real place): carry on from the stored progress, saying why, rather than
+ * overwrite it. The user's last answer is not applied.
  */
-async function resolveConflict(deps: TurnDeps, userId: string, session: SessionState): Promise<TurnResult> {
-  deps.logger.info('progress changed on another device; continuing from the stored progress');
-  const reloaded = await loadOnce(deps, userId, { ...session, loaded: false, unsaved: false });
-  const out = transition(
-    deps.flow,
-    { progress: reloaded.progress, session, newSession: false },
-    { type: 'launch' },
-  );
-  out.reply.speech.unshift(CONFLICT);
+function carryOn(deps: TurnDeps, session: SessionState, why: Line): TurnResult {
+  const input = { progress: session.progress, session, newSession: false };
+  const out = transition(deps.flow, input, { type: 'launch' });
+  out.reply.speech.unshift(why);
   // A user with nothing stored yet gets fresh progress from `launch`; it is saved on their next change.
   const next: SessionState = {
-    ...reloaded,
+    ...session,
     progress: out.progress,
     misunderstood: 0,
     unsaved: out.progressChanged,

@@ -32,8 +32,12 @@ export function createTranslators(resources: Record<string, object> = RESOURCES)
       t: (key, params) => instance.t(key, params ?? {}) as string,
       // Only plain strings count: a key that names an object or an empty string is not translated text.
       has: (key) => {
-        const value: unknown = instance.getResource(locale, 'translation', key);
-        return typeof value === 'string' && value.trim().length > 0;
+        const text = (k: string) => {
+          const value: unknown = instance.getResource(locale, 'translation', k);
+          return typeof value === 'string' && value.trim().length > 0;
+        };
+        // A sentence that depends on a count is translated as plural forms (`key_one`, `key_other`).
+        return text(key) || text(`${key}_other`);
       },
     });
   }

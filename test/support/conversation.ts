@@ -1,0 +1,616 @@
+/**
+ * Conversation harness: the real skill (`buildSkill`) with its real `DynamoProgressStore` on a dynalite test
+ * table, spoken to through a `VirtualEcho` that resolves typed words with the skill's en-US interaction model.
+ *
+ * Every response that passes through the harness is checked with `assertCertifiable`, and a launch or intent
+ * that says nothing or falls back to the skill's generic error answer fails the turn, so no test can pass on
+ * a response a user must never get.
+ *
+ * Expected words come from the en-US resources (`words`, `stepWords`, `arriving`, …) and the flow data
+ * (`FLOW`), never from English copied into a test.
+ */
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import { FLOW } from '../../lambda/src/conversation/flow';
+import type { Progress, Step, StepId } from '../../lambda/src/conversation/types';
+import type { ProgressStore } from '../../lambda/src/handlers/turn';
+import { createTranslators } from '../../lambda/src/i18n/translators';
+import type { LogFields, Logger } from '../../lambda/src/platform/logger';
+import { buildSkill } from '../../lambda/src/skill';
+import { createDynamoClient, DynamoProgressStore } from '../../lambda/src/state/dynamo-progress-store';
+import type {
+  DynamoProgressStoreOptions,
+  StoredProgress,
+  StoreOperation,
+} from '../../lambda/src/state/dynamo-progress-store';
+import { VirtualEcho } from '../../scripts/local/virtual-echo';
+import type { EchoTurn } from '../../scripts/local/virtual-echo';
+import { settingsFor } from './ask-sdk-test-shim';
+import type { SkillSettings } from './ask-sdk-test-shim';
+import { assertCertifiable, plainReprompt, plainSpeech } from './certification';
+import { loadModel } from './model';
+import { createTestTable, testEndpoint } from './test-table';
+import type { TestTable } from './test-table';
+
+export { FLOW };
+
+export const TEST_SKILL_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-00000000c0de';
+export const OTHER_SKILL_ID = 'amzn1.ask.skill.00000000-0000-4000-8000-0000000be11e';
+const REGION = process.env.AWS_REGION || 'us-east-1';
+
+// ---------------------------------------------------------------------------------------------------------
+// Words: what a user hears, from the en-US resources
+
+const EN_US = (() => {
+  const translator = createTranslators().get('en-US');
+  if (!translator) throw new Error('the skill has no en-US words');
+  return translator;
+})();
+
+/** A fresh Alexa user id, so tests sharing a table never see each other's progress. */
+export function newUserId(): string {
+  return `amzn1.ask.account.CONVERSATION-${randomUUID()}`;
+}
+
+/**
+ * The en-US words for `key`, as the skill renders them: `{{target}}` is "my speaker" unless `params.target`
+ * names the user's speaker. Throws for a key with no words or a placeholder left unfilled, so a typo in a
+ * test cannot quietly expect the wrong thing.
+ */
+export function words(key: string, params: Record<string, string | number> = {}): string {
+  if (!EN_US.has(key)) throw new Error(`en-US has no words for "${key}"`);
+  const text = EN_US.t(key, { target: EN_US.t('common.mySpeaker'), ...params });
+  if (/\{\{|\}\}/.test(text)) throw new Error(`words("${key}") left a placeholder unfilled: ${text}`);
+  return text;
+}
+
+/** Sentences spoken one after another, as the skill joins them. */
+export function sentences(...parts: string[]): string {
+  return parts.join(' ');
+}
+
+export function stepOf(id: StepId): Step {
+  const step = FLOW.steps[id];
+  if (!step) throw new Error(`FLOW has no step "${id}"`);
+  return step;
+}
+
+export interface StepWords {
+  id: StepId;
+  kind: Step['kind'];
+  title: string;
+  instruction?: string;
+  question?: string;
+  why?: string;
+  help?: string;
+  ifNo?: string;
+  say?: string;
+}
+
+/** Every text part a step has, in en-US; `target` is the user's speaker name when they told it. */
+export function stepWords(id: StepId, target?: string): StepWords {
+  const part = (name: string): string | undefined => {
+    const key = `steps.${id}.${name}`;
+    return EN_US.has(key) ? words(key, target ? { target } : {}) : undefined;
+  };
+  const result: StepWords = { id, kind: stepOf(id).kind, title: words(`steps.${id}.title`) };
+  for (const name of ['instruction', 'question', 'why', 'help', 'ifNo', 'say'] as const) {
+    const text = part(name);
+    if (text !== undefined) result[name] = text;
+  }
+  return result;
+}
+
+function required(step: StepWords, name: keyof StepWords): string {
+  const text = step[name];
+  if (typeof text !== 'string') throw new Error(`step "${step.id}" has no ${name}`);
+  return text;
+}
+
+/** The step's question (what the reprompt repeats). */
+export function questionOf(id: StepId): string {
+  return required(stepWords(id), 'question');
+}
+
+export interface Heard {
+  speech: string;
+  /** Whether the skill keeps listening after it. */
+  open: boolean;
+}
+
+/**
+ * What a user hears on arriving at a step moving forward, as the step kinds are documented in
+ * conversation/types.ts: a choice asks its question; a check or action gives its instruction and asks; a
+ * handoff gives its instruction, says it closes for now, and ends the session; an end step says its words
+ * and ends the session.
+ */
+export function arriving(id: StepId, target?: string): Heard {
+  const step = stepWords(id, target);
+  switch (step.kind) {
+    case 'choice':
+      return { speech: required(step, 'question'), open: true };
+    case 'check':
+    case 'action':
+      return { speech: sentences(required(step, 'instruction'), required(step, 'question')), open: true };
+    case 'handoff':
+      return { speech: sentences(required(step, 'instruction'), words('handoff.comeBack')), open: false };
+    case 'end':
+      return { speech: required(step, 'say'), open: false };
+  }
+}
+
+/**
+ * The whole step again inside the session ("repeat", "go back"): a handoff gives its instruction, then asks
+ * whether it is already done; other steps are heard as on arriving.
+ */
+export function restating(id: StepId, target?: string): Heard {
+  const step = stepWords(id, target);
+  if (step.kind !== 'handoff') return arriving(id, target);
+  return {
+    speech: sentences(
+      required(step, 'instruction'),
+      words('handoff.alreadyDone'),
+      required(step, 'question'),
+    ),
+    open: true,
+  };
+}
+
+/** How a returning user meets the step they left: a handoff asks whether the outside action worked. */
+export function resuming(id: StepId, target?: string): Heard {
+  const step = stepWords(id, target);
+  if (step.kind === 'handoff') return { speech: required(step, 'question'), open: true };
+  return arriving(id, target);
+}
+
+/** The steps met by answering `answer` at every step from `from` until a step of kind `until` (inclusive). */
+export function pathByAnswer(from: StepId, answer: 'yes' | 'no', until: Step['kind']): StepId[] {
+  const path = [from];
+  let id = from;
+  while (stepOf(id).kind !== until) {
+    const step = stepOf(id) as Partial<Record<'yes' | 'no' | 'done', StepId>>;
+    const next = step[answer] ?? (answer === 'yes' ? step.done : undefined);
+    if (!next || path.includes(next))
+      throw new Error(`answering ${answer} from "${from}" never reaches ${until}`);
+    path.push(next);
+    id = next;
+  }
+  return path;
+}
+
+/** The value of the model's SymptomType (what Alexa hears) for a symptom id, e.g. "it keeps disconnecting". */
+export function symptomPhrase(id: string): string {
+  const type = loadModel().interactionModel.languageModel.types?.find((t) => t.name === 'SymptomType');
+  const value = type?.values?.find((v) => v.id === id);
+  if (!value) throw new Error(`the model has no SymptomType value "${id}"`);
+  return value.name.value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Storage that can go away
+
+export type Outage = 'refused' | 'silent';
+
+/** A loopback endpoint where nothing listens: connections are refused at once. */
+async function refusedEndpoint(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { endpoint: `http://127.0.0.1:${port}`, close: async () => undefined };
+}
+
+/** A loopback server that accepts every connection and never answers. */
+async function silentEndpoint(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The skill's store: the real DynamoDB store, or one whose DynamoDB is unreachable, switchable mid-session. */
+class SwitchableStore implements ProgressStore {
+  down = false;
+  constructor(
+    private readonly up: ProgressStore,
+    private readonly unreachable: ProgressStore,
+  ) {}
+  private get current(): ProgressStore {
+    return this.down ? this.unreachable : this.up;
+  }
+  load(userId: string) {
+    return this.current.load(userId);
+  }
+  save(userId: string, progress: Progress, expectedVersion: number) {
+    return this.current.save(userId, progress, expectedVersion);
+  }
+  delete(userId: string) {
+    return this.current.delete(userId);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The conversation
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields?: LogFields;
+}
+
+export interface ConversationOptions {
+  /** Default: a fresh user. */
+  userId?: string;
+  /** The test file's table (see `conversationTable`); or `tableName` of an existing table on the dynalite. */
+  table?: TestTable;
+  tableName?: string;
+  /** Options for the skill's DynamoProgressStore, e.g. a `clock`. */
+  store?: Partial<Pick<DynamoProgressStoreOptions, 'clock' | 'callBudgetMs'>>;
+  /** The skill id the skill is configured with. */
+  skillId?: string;
+  /** The skill id the Echo's requests carry (default `skillId`). */
+  echoSkillId?: string;
+  /** How DynamoDB is unreachable while `storage.goDown()` is in effect (default 'refused'). */
+  outage?: Outage;
+  /** Start with DynamoDB unreachable. */
+  startDown?: boolean;
+}
+
+export interface CardWords {
+  title: string;
+  text: string;
+}
+
+export interface TurnRecord {
+  said: string;
+  heard: string;
+  speech: string;
+  sessionOpen: boolean;
+  operations: StoreOperation[];
+}
+
+const open: Conversation[] = [];
+
+export class Conversation {
+  readonly userId: string;
+  readonly skillId: string;
+  readonly tableName: string;
+  /** Every DynamoDB request the skill's store made, in order. */
+  readonly operations: StoreOperation[] = [];
+  /** DynamoDB requests made while answering the last request. */
+  turnOperations: StoreOperation[] = [];
+  /** What the skill logged. */
+  readonly logs: LogLine[] = [];
+  readonly turns: TurnRecord[] = [];
+  /** The last response; undefined before the first. */
+  last: ResponseEnvelope | undefined;
+  /** How the last words were taken: the intent the model resolved, or the request type. */
+  heard = '';
+
+  private echo!: VirtualEcho;
+  private observer!: DynamoProgressStore;
+  private switchable!: SwitchableStore;
+  private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private nextRequestPatch: ((request: RequestEnvelope) => void) | undefined;
+
+  private constructor(
+    private readonly options: ConversationOptions,
+    private readonly client: DynamoDBClient,
+    tableName: string,
+  ) {
+    this.userId = options.userId ?? newUserId();
+    this.skillId = options.skillId ?? TEST_SKILL_ID;
+    this.tableName = tableName;
+  }
+
+  /** Builds the skill, its store and an Echo; see `startConversation`. */
+  static async start(options: ConversationOptions = {}): Promise<Conversation> {
+    let table = options.table;
+    let client: DynamoDBClient;
+    let tableName: string;
+    let ownTable: TestTable | undefined;
+    let ownClient: DynamoDBClient | undefined;
+    if (table) {
+      client = table.client;
+      tableName = table.tableName;
+    } else if (options.tableName) {
+      ownClient = createDynamoClient({
+        region: REGION,
+        endpoint: testEndpoint(),
+        timeouts: { connectionTimeoutMs: 2000, requestTimeoutMs: 5000 },
+      });
+      client = ownClient;
+      tableName = options.tableName;
+    } else {
+      ownTable = table = await createTestTable('conversation');
+      client = table.client;
+      tableName = table.tableName;
+    }
+    const conversation = new Conversation(options, client, tableName);
+    if (ownTable) conversation.cleanups.push(() => ownTable.dispose());
+    if (ownClient) conversation.cleanups.push(() => ownClient.destroy());
+    await conversation.build();
+    open.push(conversation);
+    return conversation;
+  }
+
+  private async build(): Promise<void> {
+    const logger: Logger = {
+      info: (message, fields) => this.logs.push({ level: 'info', message, fields }),
+      warn: (message, fields) => this.logs.push({ level: 'warn', message, fields }),
+      error: (message, fields) => this.logs.push({ level: 'error', message, fields }),
+    };
+    const onOperation = (operation: StoreOperation) => {
+      this.operations.push(operation);
+      this.turnOperations.push(operation);
+    };
+    const up = new DynamoProgressStore({
+      callBudgetMs: 10000,
+      ...this.options.store,
+      client: this.client,
+      tableName: this.tableName,
+      logger,
+      onOperation,
+    });
+    const outage = await (this.options.outage === 'silent' ? silentEndpoint() : refusedEndpoint());
+    const downClient = createDynamoClient({
+      region: REGION,
+      endpoint: outage.endpoint,
+      timeouts: { connectionTimeoutMs: 100, requestTimeoutMs: 150, maxAttempts: 2 },
+    });
+    this.cleanups.push(
+      () => downClient.destroy(),
+      () => outage.close(),
+    );
+    const unreachable = new DynamoProgressStore({
+      ...this.options.store,
+      callBudgetMs: 250,
+      client: downClient,
+      tableName: this.tableName,
+      logger,
+      onOperation,
+    });
+    this.switchable = new SwitchableStore(up, unreachable);
+    this.switchable.down = this.options.startDown === true;
+    // Reads for the test's own checks: same table, not counted, never down.
+    this.observer = new DynamoProgressStore({
+      client: this.client,
+      tableName: this.tableName,
+      clock: this.options.store?.clock,
+      callBudgetMs: 10000,
+      logger: { warn: () => undefined, error: () => undefined },
+    });
+    const skill = buildSkill({ store: this.switchable, logger, skillId: this.skillId });
+    this.invoke = (event) => skill.invoke(event);
+    this.echo = new VirtualEcho({
+      handler: (event) => this.handle(event),
+      skillId: this.options.echoSkillId ?? this.skillId,
+      userId: this.userId,
+      filter: (request) => {
+        const patch = this.nextRequestPatch;
+        this.nextRequestPatch = undefined;
+        patch?.(request);
+      },
+    });
+  }
+
+  private invoke!: (event: RequestEnvelope) => Promise<ResponseEnvelope>;
+
+  /** Sends a request to the skill and checks the response; every request of the harness goes through here. */
+  private async handle(event: RequestEnvelope): Promise<ResponseEnvelope> {
+    this.turnOperations = [];
+    const firstLog = this.logs.length;
+    const response = await this.invoke(event);
+    const type = event.request.type;
+    const what =
+      type === 'IntentRequest' && 'intent' in event.request
+        ? `IntentRequest ${event.request.intent.name}`
+        : type;
+    const label = `turn ${this.turns.length + 1} (${what})`;
+    assertCertifiable(response, { label });
+    const speech = plainSpeech(response);
+    if ((type === 'LaunchRequest' || type === 'IntentRequest') && !speech) {
+      throw new Error(`${label}: the skill said nothing to a ${type}`);
+    }
+    const crash = this.logs.slice(firstLog).find((line) => line.message === 'unhandled error');
+    if (crash || speech.includes(words('errors.generic'))) {
+      throw new Error(
+        `${label}: the skill fell back to its error answer ("${speech}"): ${JSON.stringify(crash?.fields)}`,
+      );
+    }
+    return response;
+  }
+
+  private record(said: string, turn: { heard: string; response: ResponseEnvelope }): this {
+    this.last = turn.response;
+    this.heard = turn.heard;
+    this.turns.push({
+      said,
+      heard: turn.heard,
+      speech: plainSpeech(turn.response),
+      sessionOpen: this.sessionOpen,
+      operations: [...this.turnOperations],
+    });
+    return this;
+  }
+
+  /** "open speaker helper" */
+  async launch(): Promise<this> {
+    return this.record('(launch)', await this.echo.launch());
+  }
+
+  /** What a person says to the Echo, resolved through the en-US model ("open …", "ask … to …", or in session). */
+  async say(text: string): Promise<this> {
+    return this.record(text, await this.echo.say(text));
+  }
+
+  /** Several utterances in a row. */
+  async sayAll(...texts: string[]): Promise<this> {
+    for (const text of texts) await this.say(text);
+    return this;
+  }
+
+  /**
+   * An intent by name with raw slot values (no model matching). An intent the model does not have is sent
+   * as well: the request is built for a known intent and renamed, as a model from another release would.
+   */
+  async intend(name: string, slots?: Record<string, string>): Promise<this> {
+    const known = loadModel().interactionModel.languageModel.intents.some((intent) => intent.name === name);
+    if (known) return this.record(`(intent ${name})`, await this.echo.intend(name, slots));
+    this.nextRequestPatch = (request) => {
+      if (request.request.type === 'IntentRequest') {
+        request.request.intent = { name, confirmationStatus: 'NONE', slots: {} };
+      }
+    };
+    const turn: EchoTurn = await this.echo.intend('AMAZON.HelpIntent');
+    return this.record(`(intent ${name})`, { ...turn, heard: name });
+  }
+
+  /** The session ends without the skill asking: the user walked away, or Alexa hit an error. */
+  async end(
+    reason: 'USER_INITIATED' | 'ERROR' | 'EXCEEDED_MAX_REPROMPTS',
+    error?: { type: string; message: string },
+  ): Promise<this> {
+    const response = await this.echo.end(reason, error);
+    return this.record(`(session ended: ${reason})`, { heard: 'SessionEndedRequest', response });
+  }
+
+  /** A hand-built request envelope (skill events, System.ExceptionEncountered, another skill's id, …). */
+  async send(envelope: RequestEnvelope): Promise<this> {
+    const response = await this.handle(envelope);
+    return this.record(`(${envelope.request.type})`, { heard: envelope.request.type, response });
+  }
+
+  /** Settings for ask-sdk-test's request builders: this conversation's skill id and user. */
+  settings(skillId = this.skillId): SkillSettings {
+    return settingsFor(skillId, this.userId);
+  }
+
+  // Readable accessors on the last response
+
+  private get lastResponse(): ResponseEnvelope {
+    if (!this.last) throw new Error('nothing has been said yet');
+    return this.last;
+  }
+
+  /** The speech of the last response as plain text. */
+  get speech(): string {
+    return plainSpeech(this.lastResponse);
+  }
+
+  /** The reprompt of the last response as plain text ('' when there is none). */
+  get reprompt(): string {
+    return plainReprompt(this.lastResponse);
+  }
+
+  /** The last response's Standard card (undefined when there is none). */
+  get card(): CardWords | undefined {
+    const card = this.lastResponse.response.card;
+    if (!card) return undefined;
+    if (card.type !== 'Standard') throw new Error(`expected a Standard card, got ${card.type}`);
+    return { title: card.title ?? '', text: card.text ?? '' };
+  }
+
+  /** Whether the skill keeps listening after the last response. */
+  get sessionOpen(): boolean {
+    return this.lastResponse.response.shouldEndSession === false;
+  }
+
+  /** The progress the skill keeps in the session after the last response (undefined when none). */
+  get sessionProgress(): Progress | undefined {
+    const attributes = this.lastResponse.sessionAttributes as { progress?: Progress } | undefined;
+    return attributes?.progress;
+  }
+
+  /** The step the skill is on after the last response, from its session attributes. */
+  get step(): StepId | undefined {
+    return this.sessionProgress?.stepId;
+  }
+
+  /** The user's stored item, read through a DynamoProgressStore on the same table (not counted). */
+  stored(): Promise<StoredProgress | undefined> {
+    return this.observer.load(this.userId);
+  }
+
+  /** DynamoDB switched off and on while the conversation goes on. */
+  readonly storage = {
+    goDown: (): void => {
+      this.switchable.down = true;
+    },
+    comeBack: (): void => {
+      this.switchable.down = false;
+    },
+    isDown: (): boolean => this.switchable.down,
+  };
+
+  /** A brand new skill instance (a new Lambda container) on the same table, for the same user. */
+  restart(options: Partial<ConversationOptions> = {}): Promise<Conversation> {
+    return Conversation.start({
+      ...this.options,
+      table: this.options.table,
+      tableName: this.tableName,
+      userId: this.userId,
+      ...options,
+    });
+  }
+
+  /** A readable transcript, for failure messages. */
+  transcript(): string {
+    return this.turns
+      .map((t) => `> ${t.said} [${t.heard}]\n< ${t.speech}${t.sessionOpen ? '' : ' (session closed)'}`)
+      .join('\n');
+  }
+
+  async close(): Promise<void> {
+    const index = open.indexOf(this);
+    if (index >= 0) open.splice(index, 1);
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup();
+  }
+}
+
+/**
+ * A conversation with the real skill for one user (default: a new one), on the given test table with its
+ * real DynamoProgressStore; see `Conversation` for what it offers.
+ */
+export function startConversation(options: ConversationOptions = {}): Promise<Conversation> {
+  return Conversation.start(options);
+}
+
+/** Closes every conversation still open (their unreachable endpoints and extra clients). */
+export async function closeConversations(): Promise<void> {
+  for (const conversation of [...open]) await conversation.close();
+}
+
+/**
+ * One table for a test file: created before its tests, removed with every open conversation after them.
+ * Returns a getter, since the table exists only once `beforeAll` ran.
+ */
+export function conversationTable(prefix: string): () => TestTable {
+  let table: TestTable | undefined;
+  beforeAll(async () => {
+    table = await createTestTable(prefix);
+  });
+  afterAll(async () => {
+    await closeConversations();
+    table?.dispose();
+  });
+  return () => {
+    if (!table) throw new Error('the conversation table is created in beforeAll; use it inside a test');
+    return table;
+  };
+}
