@@ -222,9 +222,11 @@ function expectedEffect(place: Place, meaning: Meaning): Effect {
     case 'unsure': {
       const to = answerLeadsTo(id, meaning);
       if (to) {
-        const lead =
-          meaning === 'yes' ? words('answer.ok') : meaning === 'no' ? here.ifNo : words('answer.unsure');
-        return go(to, lead as string);
+        // Arriving at an end step is not preceded by an acknowledgement; it speaks for itself.
+        const ack =
+          stepOf(to).kind === 'end' ? [] : [words(meaning === 'yes' ? 'answer.ok' : 'answer.unsure')];
+        const lead = meaning === 'no' ? [here.ifNo as string] : ack;
+        return go(to, ...lead);
       }
       if (here.kind === 'choice') return ask(words('answer.chooseSymptom'));
       return ask((meaning === 'no' ? here.ifNo : here.help) as string);

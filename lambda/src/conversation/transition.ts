@@ -167,8 +167,10 @@ function onAnswer(flow: Flow, progress: Progress, answer: Answer): Result {
   const step = stepOf(flow, id);
   const { to, outcome } = answerTarget(step, answer);
   if (to) {
-    const before =
-      answer === 'no' ? [stepLine(id, 'ifNo')] : [say(answer === 'yes' ? 'answer.ok' : 'answer.unsure')];
+    // Arriving at an end step speaks for itself ("Great, your speaker is working!"): no "Okay." first.
+    const ack =
+      stepOf(flow, to).kind === 'end' ? [] : [say(answer === 'yes' ? 'answer.ok' : 'answer.unsure')];
+    const before = answer === 'no' ? [stepLine(id, 'ifNo')] : ack;
     return { progress: advance(flow, progress, to, outcome), reply: enter(flow, to, before) };
   }
   // The answer does not move this step: explain what would help and ask again.
