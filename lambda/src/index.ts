@@ -5,7 +5,9 @@ import type { Config } from './config';
 import { readConfig } from './config';
 import type { Logger } from './platform/logger';
 import { createJsonLogger, parseLevel } from './platform/logger';
+import { createProgressiveSender } from './platform/progressive-response';
 import { buildSkill } from './skill';
+import { SpotifyClient } from './spotify/client';
 import { createDynamoClient, DynamoProgressStore } from './state/dynamo-progress-store';
 
 /** Everything a process needs, built once: the DynamoDB client, the store, the words and the skill. */

@@ -1,11 +1,17 @@
 import type { Skill } from 'ask-sdk-core';
 import { SkillBuilders } from 'ask-sdk-core';
 import { assertFlow } from './conversation/flow-check';
+import { MUSIC_KEYS } from './conversation/music';
 import { FLOW } from './conversation/flow';
 import type { Flow } from './conversation/types';
 import { createTranslators } from './i18n/translators';
 import type { Translator } from './i18n/translators';
 import type { Logger } from './platform/logger';
+import { createProgressiveSender } from './platform/progressive-response';
+import type { ProgressiveSender } from './platform/progressive-response';
+import { SpotifyHandoff } from './spotify/handoff';
+import type { HandoffTiming } from './spotify/handoff';
+import type { SpotifyApi } from './spotify/types';
 import {
   conversationHandler,
   errorHandler,
@@ -17,6 +23,7 @@ import type { ProgressStore } from './handlers/turn';
 
 /** Keys the handlers use outside the conversation; checked with the flow at start-up. */
 export const HANDLER_KEYS = [
+  ...MUSIC_KEYS,
   'errors.storageDown',
   'errors.storageBack',
   'errors.conflict',
@@ -29,10 +36,22 @@ export interface SkillOptions {
   logger: Logger;
   /** Requests for any other skill id are rejected; undefined only in tests of the handlers themselves. */
   skillId: string | undefined;
+  /** The Spotify Web API (or the simulator); without it, music requests get an honest apology. */
+  spotify?: SpotifyApi;
+  /** Overrides for tests: shorter polls, a smaller budget. */
+  spotifyTiming?: Partial<HandoffTiming> & { budgetMs?: number };
+  /** Sends progressive responses; default: Alexa's API through the global fetch. */
+  progressive?: ProgressiveSender;
   flow?: Flow;
   translators?: Map<string, Translator>;
   now?: () => number;
 }
+
+/**
+ * Spotify may use this much of a turn: Alexa allows about 8 s for the whole answer, and the network
+ * between Alexa and the skill and the rest of the turn need the remainder.
+ */
+export const SPOTIFY_BUDGET_MS = 6000;
 
 /**
  * Builds the skill once per process (a Lambda container or the local runner). The flow and every
@@ -46,12 +65,28 @@ export function buildSkill(options: SkillOptions): Skill {
     const missing = HANDLER_KEYS.filter((key) => !translator.has(key));
     if (missing.length > 0) throw new Error(`Missing text for ${locale}: ${missing.join(', ')}`);
   }
+  const now = options.now ?? Date.now;
+  const { budgetMs = SPOTIFY_BUDGET_MS, ...timing } = options.spotifyTiming ?? {};
+  const music = options.spotify
+    ? {
+        handoff: new SpotifyHandoff({
+          api: options.spotify,
+          now,
+          sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+          random: Math.random,
+          timing,
+        }),
+        budgetMs,
+      }
+    : undefined;
   const deps: HandlerDeps = {
     flow,
     store: options.store,
     logger: options.logger,
     translators,
-    now: options.now ?? Date.now,
+    now,
+    music,
+    progressive: options.progressive ?? createProgressiveSender(fetch, options.logger),
   };
   const builder = SkillBuilders.custom()
     .addRequestHandlers(conversationHandler(deps), skillDisabledHandler(deps), quietHandler(deps))

@@ -2,7 +2,10 @@ import { readFileSync } from 'fs';
 import { VirtualAlexa } from 'virtual-alexa';
 import { SYMPTOMS } from '../../lambda/src/conversation/types';
 import {
+  DEVICE_SLOT,
   INTENT_EVENTS,
+  LIST_DEVICES_INTENT,
+  MOVE_MUSIC_INTENT,
   SPEAKER_NAME_INTENT,
   SPEAKER_NAME_SLOT,
   SYMPTOM_INTENT,
@@ -27,7 +30,13 @@ const phrasesOf = (type: ModelSlotType): Array<[string, string]> =>
 const normalise = (s: string): string => s.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** Intents the lambda handles (lambda/src/handlers/intents.ts). */
-const HANDLED_INTENTS = [...Object.keys(INTENT_EVENTS), SYMPTOM_INTENT, SPEAKER_NAME_INTENT];
+const HANDLED_INTENTS = [
+  ...Object.keys(INTENT_EVENTS),
+  SYMPTOM_INTENT,
+  SPEAKER_NAME_INTENT,
+  LIST_DEVICES_INTENT,
+  MOVE_MUSIC_INTENT,
+];
 
 describe('interaction model: what the Alexa build would reject', () => {
   test('invocation name is "speaker helper"', () => {
@@ -326,6 +335,10 @@ describe('interaction model: phrases resolve through virtual-alexa', () => {
       ],
     ],
   ];
+  cases.push([
+    LIST_DEVICES_INTENT,
+    ['list my devices', 'what devices can i use', 'which devices can i use', 'what devices do i have'],
+  ]);
   const phraseCases = cases.flatMap(([intent, phrases]) => phrases.map((p): [string, string] => [p, intent]));
 
   test.each(phraseCases)('"%s" -> %s', async (phrase, intent) => {
@@ -367,6 +380,31 @@ describe('interaction model: phrases resolve through virtual-alexa', () => {
     ['the speaker is a wonderboom', 'ultimate_ears_wonderboom'],
     ['i have an anker soundcore', 'anker_soundcore'],
   ];
+
+  // Spotify hand-off: the device is matched by name later, so the raw words matter as much as the id.
+  const deviceCases: Array<[string, string]> = [
+    ['move the music to kitchen echo', 'kitchen_echo'],
+    ['move the music to the office speaker', 'office_speaker'],
+    ['play on living room tv', 'living_room_tv'],
+    ['move spotify to bedroom echo', 'bedroom_echo'],
+    ['play spotify on the kitchen speaker', 'kitchen_speaker'],
+    ['move the music to this echo', 'this_echo'],
+    ['kitchen echo', 'kitchen_echo'],
+    ['the office speaker', 'office_speaker'],
+    ['this one', 'this_echo'],
+  ];
+
+  test.each(deviceCases)('"%s" -> MoveMusicIntent, device %s', async (phrase, id) => {
+    const heard = await hear(phrase);
+    expect(heard.intent).toBe(MOVE_MUSIC_INTENT);
+    expect(heard.slots[DEVICE_SLOT]).toMatchObject({ status: 'ER_SUCCESS_MATCH', id });
+  });
+
+  test('"move the music" alone is a move request without a device', async () => {
+    const heard = await hear('move the music');
+    expect(heard.intent).toBe(MOVE_MUSIC_INTENT);
+    expect(heard.slots[DEVICE_SLOT]?.value).toBeUndefined();
+  });
 
   test.each(speakerCases)('"%s" -> SpeakerNameIntent, speakerName %s', async (phrase, id) => {
     const heard = await hear(phrase);

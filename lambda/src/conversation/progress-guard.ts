@@ -37,6 +37,7 @@ export function progressProblem(value: unknown): string | undefined {
   if (!isOneOf(STATUSES, p.status)) return 'status';
   if (p.symptom !== undefined && !(SYMPTOMS as readonly unknown[]).includes(p.symptom)) return 'symptom';
   if (p.speakerName !== undefined && typeof p.speakerName !== 'string') return 'speakerName';
+  if (p.musicDevice !== undefined && typeof p.musicDevice !== 'string') return 'musicDevice';
   return undefined;
 }
 

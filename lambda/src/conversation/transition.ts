@@ -67,7 +67,9 @@ const say = (key: ConversationKey, params?: Line['params']): Line => line(key, p
 
 export function freshProgress(flow: Flow, keep?: Progress): Progress {
   const progress: Progress = { stepId: flow.start, history: [], tried: [], status: 'active' };
+  // Starting over forgets the journey, not what the user told us about their devices.
   if (keep?.speakerName) progress.speakerName = keep.speakerName;
+  if (keep?.musicDevice) progress.musicDevice = keep.musicDevice;
   return progress;
 }
 

@@ -75,6 +75,8 @@ export interface Progress {
   status: ProgressStatus;
   symptom?: Symptom;
   speakerName?: string;
+  /** The Spotify device the user last moved their music to, by name (Spotify ids change). */
+  musicDevice?: string;
 }
 
 /** Scratch kept only for one session (Alexa session attributes), never persisted. */
@@ -106,7 +108,7 @@ export type ConversationEvent =
 export interface Line {
   key: string;
   /** A parameter that is itself a Line is translated first (e.g. a step's title inside a sentence). */
-  params?: Record<string, string | number | Line>;
+  params?: Record<string, string | number | string[] | Line>;
 }
 
 export interface Reply {

@@ -1,8 +1,13 @@
 import type { IntentRequest, Slot } from 'ask-sdk-model';
+import type { MusicEvent } from '../conversation/music';
 import type { ConversationEvent } from '../conversation/types';
 import type { BareEvent } from './intents';
 import {
+  DEVICE_SLOT,
   INTENT_EVENTS,
+  LIST_DEVICES_INTENT,
+  MOVE_MUSIC_INTENT,
+  THIS_ECHO_ID,
   SPEAKER_NAME_INTENT,
   SPEAKER_NAME_SLOT,
   SYMPTOM_INTENT,
@@ -20,8 +25,15 @@ function resolved(slot: Slot | undefined): { id?: string; name?: string } | unde
 }
 
 /** What an intent means to the conversation; unknown intents are treated as not understood. */
-export function intentToEvent(request: IntentRequest): ConversationEvent {
+export function intentToEvent(request: IntentRequest): ConversationEvent | MusicEvent {
   const { name, slots } = request.intent;
+  if (name === LIST_DEVICES_INTENT) return { type: 'listDevices' };
+  if (name === MOVE_MUSIC_INTENT) {
+    const slot = slots?.[DEVICE_SLOT];
+    if (resolved(slot)?.id === THIS_ECHO_ID) return { type: 'moveMusic', thisEcho: true };
+    // The words as said: Spotify device names are the user's own, matched fuzzily by the hand-off.
+    return slot?.value ? { type: 'moveMusic', device: slot.value } : { type: 'moveMusic' };
+  }
   if (name === SYMPTOM_INTENT) {
     const slot = slots?.[SYMPTOM_SLOT];
     return { type: 'symptom', symptom: toSymptom(resolved(slot)?.id) };

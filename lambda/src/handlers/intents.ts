@@ -40,6 +40,11 @@ export const SYMPTOM_INTENT = 'SymptomIntent';
 export const SYMPTOM_SLOT = 'symptom';
 export const SPEAKER_NAME_INTENT = 'SpeakerNameIntent';
 export const SPEAKER_NAME_SLOT = 'speakerName';
+export const LIST_DEVICES_INTENT = 'ListDevicesIntent';
+export const MOVE_MUSIC_INTENT = 'MoveMusicIntent';
+export const DEVICE_SLOT = 'device';
+/** The DeviceNameType value id for "this echo", "here", "this one". */
+export const THIS_ECHO_ID = 'this_echo';
 
 /** The slot's resolved value id, or undefined when it is not one of ours. */
 export function toSymptom(id: string | undefined): Symptom | undefined {

@@ -1,11 +1,21 @@
 import type { ErrorHandler, HandlerInput, RequestHandler } from 'ask-sdk-core';
-import { getLocale, getRequestType, getUserId, isNewSession } from 'ask-sdk-core';
+import {
+  escapeXmlCharacters,
+  getAccountLinkingAccessToken,
+  getLocale,
+  getRequestType,
+  getUserId,
+  isNewSession,
+} from 'ask-sdk-core';
 import type { IntentRequest, Response } from 'ask-sdk-model';
 import { isProgress } from '../conversation/progress-guard';
+import type { MusicEvent } from '../conversation/music';
+import { isMusicPending } from '../conversation/music';
 import type { ConversationEvent } from '../conversation/types';
-import { render } from '../i18n/render';
+import { render, translateLine } from '../i18n/render';
 import type { Translator } from '../i18n/translators';
 import { translatorFor } from '../i18n/translators';
+import type { ProgressiveSender } from '../platform/progressive-response';
 import { userKeyOf } from '../state/user-key';
 import { intentToEvent } from './events';
 import type { SessionState, TurnDeps } from './turn';
@@ -13,7 +23,7 @@ import { emptySession, runTurn } from './turn';
 
 export interface HandlerDeps extends TurnDeps {
   translators: Map<string, Translator>;
-  now: () => number;
+  progressive: ProgressiveSender;
 }
 
 /** Session attributes come back from Alexa as we sent them, but are checked anyway before use. */
@@ -29,10 +39,11 @@ function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
     unsaved: attrs.unsaved === true,
     warnedStorage: attrs.warnedStorage === true,
     misunderstood: Number.isInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
+    musicPending: isMusicPending(attrs.musicPending) ? attrs.musicPending : undefined,
   };
 }
 
-function eventOf(input: HandlerInput): ConversationEvent {
+function eventOf(input: HandlerInput): ConversationEvent | MusicEvent {
   const type = getRequestType(input.requestEnvelope);
   return type === 'LaunchRequest'
     ? { type: 'launch' }
@@ -47,13 +58,22 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
       const started = deps.now();
       const env = input.requestEnvelope;
       const event = eventOf(input);
-      const turn = await runTurn(deps, getUserId(env), sessionOf(input, deps), isNewSession(env), event);
-      const words = render(turn.reply, translatorFor(deps.translators, getLocale(env)), {
-        speakerName: turn.session.progress?.speakerName,
-      });
+      const translator = translatorFor(deps.translators, getLocale(env));
+      const request = {
+        userId: getUserId(env),
+        newSession: isNewSession(env),
+        event,
+        token: getAccountLinkingAccessToken(env),
+        progressive: (line: Parameters<typeof translateLine>[0]) =>
+          deps.progressive(env, escapeXmlCharacters(translateLine(line, translator, {}))),
+        startedAt: started,
+      };
+      const turn = await runTurn(deps, request, sessionOf(input, deps));
+      const words = render(turn.reply, translator, { speakerName: turn.session.progress?.speakerName });
       input.attributesManager.setSessionAttributes(turn.session);
       const builder = input.responseBuilder.speak(words.speech);
-      if (words.card) builder.withStandardCard(words.card.title, words.card.text);
+      if (turn.linkAccount) builder.withLinkAccountCard();
+      else if (words.card) builder.withStandardCard(words.card.title, words.card.text);
       if (words.reprompt) builder.reprompt(words.reprompt);
       else builder.withShouldEndSession(true);
       deps.logger.info('turn', {

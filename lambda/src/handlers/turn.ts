@@ -1,6 +1,9 @@
-import type { Flow, Line, Progress, Reply, SessionScratch, ConversationEvent } from '../conversation/types';
+import type { MusicCall, MusicEvent, MusicPending, MusicReply } from '../conversation/music';
+import { musicReply, offerMusic, planMusic, WORKING } from '../conversation/music';
+import type { ConversationEvent, Flow, Line, Progress, Reply, SessionScratch } from '../conversation/types';
 import { isProgress } from '../conversation/progress-guard';
-import { transition } from '../conversation/transition';
+import { freshProgress, transition } from '../conversation/transition';
+import type { SpotifyHandoff } from '../spotify/handoff';
 import type { Logger } from '../platform/logger';
 import type { StoredProgress } from '../state/dynamo-progress-store';
 import { StoreUnavailableError, VersionConflictError } from '../state/dynamo-progress-store';
@@ -23,6 +26,8 @@ export interface SessionState extends SessionScratch {
   version: number;
   unsaved: boolean;
   warnedStorage: boolean;
+  /** A music question waiting for its answer ("Which one?"). */
+  musicPending?: MusicPending;
 }
 
 export const emptySession = (): SessionState => ({
@@ -33,18 +38,49 @@ export const emptySession = (): SessionState => ({
   misunderstood: 0,
 });
 
+export interface MusicDeps {
+  handoff: SpotifyHandoff;
+  /** How much of the turn, from its start, the Spotify calls may use (Alexa allows about 8 s in all). */
+  budgetMs: number;
+}
+
 export interface TurnDeps {
   flow: Flow;
   store: ProgressStore;
   logger: Logger;
+  music?: MusicDeps;
+  now: () => number;
+}
+
+export interface TurnRequest {
+  userId: string;
+  newSession: boolean;
+  event: ConversationEvent | MusicEvent;
+  /** The Spotify token from Alexa account linking, if the user linked. */
+  token?: string;
+  /** Says something while a slow call runs (Alexa's progressive response); must not throw. */
+  progressive?: (line: Line) => Promise<void>;
+  startedAt: number;
 }
 
 export interface TurnResult {
   reply: Reply;
   session: SessionState;
+  /** Send the Alexa app's account-linking card. */
+  linkAccount: boolean;
   /** For the per-turn log line. */
   stepId?: string;
   saved: boolean;
+}
+
+/** What one turn decided, before it is saved. */
+interface Decision {
+  progress: Progress | undefined;
+  changed: boolean;
+  reply: Reply;
+  misunderstood: number;
+  musicPending?: MusicPending;
+  linkAccount?: boolean;
 }
 
 const STORAGE_DOWN: Line = { key: 'errors.storageDown' };
@@ -87,25 +123,29 @@ async function loadOnce(deps: TurnDeps, userId: string, session: SessionState): 
  */
 export async function runTurn(
   deps: TurnDeps,
-  userId: string,
+  request: TurnRequest,
   incoming: SessionState,
-  newSession: boolean,
-  event: ConversationEvent,
 ): Promise<TurnResult> {
+  const { userId } = request;
   const loaded = await loadOnce(deps, userId, incoming);
   if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK);
   let session = loaded.session;
   const storageDownAtLoad = !session.loaded;
-  const out = transition(deps.flow, { progress: session.progress, session, newSession }, event);
-  session = { ...session, progress: out.progress, misunderstood: out.session.misunderstood };
-  const reply = out.reply;
+  const decision = await decide(deps, request, session);
+  session = {
+    ...session,
+    progress: decision.progress,
+    misunderstood: decision.misunderstood,
+    musicPending: decision.musicPending,
+  };
+  const reply = decision.reply;
 
-  const mustSave = (out.progressChanged || session.unsaved) && out.progress !== undefined;
+  const mustSave = (decision.changed || session.unsaved) && decision.progress !== undefined;
   let saved = false;
   let storageDown = storageDownAtLoad && mustSave;
-  if (mustSave && !storageDownAtLoad && out.progress) {
+  if (mustSave && !storageDownAtLoad && decision.progress) {
     try {
-      const stored = await deps.store.save(userId, out.progress, session.version);
+      const stored = await deps.store.save(userId, decision.progress, session.version);
       session = { ...session, version: stored.version, unsaved: false };
       saved = true;
     } catch (error) {
@@ -124,7 +164,68 @@ export async function runTurn(
     reply.speech.unshift(STORAGE_DOWN);
     session = { ...session, warnedStorage: true };
   }
-  return { reply, session, stepId: out.progress?.stepId, saved };
+  return {
+    reply,
+    session,
+    linkAccount: decision.linkAccount === true,
+    stepId: decision.progress?.stepId,
+    saved,
+  };
+}
+
+/** Music requests (and answers to music questions) go to the hand-off; everything else to the flow. */
+async function decide(deps: TurnDeps, request: TurnRequest, session: SessionState): Promise<Decision> {
+  const linked = Boolean(request.token);
+  const before = session.progress;
+  const context = { linked, pending: session.musicPending, remembered: before?.musicDevice };
+  const plan = planMusic(context, request.event);
+  if (plan.kind === 'pass') {
+    const event = request.event as ConversationEvent;
+    const out = transition(deps.flow, { progress: before, session, newSession: request.newSession }, event);
+    const fixedNow = out.progress?.status === 'resolved' && before?.status !== 'resolved';
+    const decision: Decision = {
+      progress: out.progress,
+      changed: out.progressChanged,
+      reply: out.reply,
+      misunderstood: out.session.misunderstood,
+    };
+    if (!fixedNow || !linked || !deps.music) return decision;
+    const offered = offerMusic(out.reply);
+    return { ...decision, reply: offered.reply, musicPending: offered.pending };
+  }
+  const music = plan.kind === 'reply' ? plan.reply : await callSpotify(deps, plan.call, request);
+  let progress = before;
+  if (music.remember && music.remember !== before?.musicDevice) {
+    progress = { ...(before ?? freshProgress(deps.flow)), musicDevice: music.remember };
+  }
+  return {
+    progress,
+    changed: progress !== before,
+    reply: music.reply,
+    misunderstood: 0,
+    musicPending: music.pending,
+    linkAccount: music.linkAccount,
+  };
+}
+
+/**
+ * One Spotify hand-off within the turn's budget, with a progressive response so the user hears
+ * something at once; the progressive response is awaited (bounded by its own timeout) before the
+ * turn answers, because it must arrive first.
+ */
+async function callSpotify(deps: TurnDeps, call: MusicCall, request: TurnRequest): Promise<MusicReply> {
+  if (!deps.music || !request.token) return musicReply({ kind: 'failed', failure: 'unexpected' });
+  const { handoff, budgetMs } = deps.music;
+  const deadline = request.startedAt + budgetMs;
+  const spoken = request.progressive?.(WORKING) ?? Promise.resolve();
+  const outcome =
+    call.op === 'list'
+      ? await handoff.listDevices(request.token, deadline)
+      : await handoff.move(request.token, call.target, deadline);
+  await spoken;
+  if (outcome.kind === 'failed')
+    deps.logger.warn('spotify hand-off failed', { op: call.op, failure: outcome.failure });
+  return musicReply(outcome);
 }
 
 /**
@@ -142,6 +243,7 @@ function carryOn(deps: TurnDeps, session: SessionState, why: Line): TurnResult {
     progress: out.progress,
     misunderstood: 0,
     unsaved: out.progressChanged,
+    musicPending: undefined,
   };
-  return { reply: out.reply, session: next, stepId: out.progress?.stepId, saved: false };
+  return { reply: out.reply, session: next, linkAccount: false, stepId: out.progress?.stepId, saved: false };
 }

@@ -15,12 +15,14 @@ export interface RenderContext {
 }
 
 export function translateLine(line: Line, translator: Translator, context: RenderContext): string {
-  const params: Record<string, string | number> = {
+  const params: Record<string, string | number | string[]> = {
     // What the user says to reconnect: "Alexa, connect to my speaker" or to the name they told us.
     target: context.speakerName ?? translator.t('common.mySpeaker'),
   };
   for (const [name, value] of Object.entries(line.params ?? {})) {
-    params[name] = typeof value === 'object' ? translateLine(value, translator, context) : value;
+    // Lists (device names) go to i18next as arrays for its locale-aware `list` formatter.
+    params[name] =
+      typeof value === 'object' && !Array.isArray(value) ? translateLine(value, translator, context) : value;
   }
   return translator.t(line.key, params);
 }

@@ -7,7 +7,7 @@ export const DEFAULT_LOCALE = 'en-US';
 
 export interface Translator {
   readonly locale: string;
-  t(key: string, params?: Record<string, string | number>): string;
+  t(key: string, params?: Record<string, string | number | string[]>): string;
   has(key: string): boolean;
 }
 

@@ -352,9 +352,10 @@ function replaceableCondition(nowSeconds: number): {
     `#status IN (${placeholders('status', Object.keys(STATUSES))})`,
     `(attribute_not_exists(#symptom) OR #symptom IN (${placeholders('symptom', SYMPTOMS)}))`,
     '(attribute_not_exists(#speakerName) OR attribute_type(#speakerName, :S))',
+    '(attribute_not_exists(#musicDevice) OR attribute_type(#musicDevice, :S))',
   ].join(' AND ');
   const names = [PARTITION_KEY, 'expiresAt', 'schemaVersion', 'version', 'updatedAt', 'stepId', 'history'];
-  names.push('tried', 'status', 'symptom', 'speakerName');
+  names.push('tried', 'status', 'symptom', 'speakerName', 'musicDevice');
   return {
     ConditionExpression: `attribute_not_exists(#${PARTITION_KEY}) OR #expiresAt <= :now OR NOT (${usable})`,
     ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
@@ -372,6 +373,7 @@ function copyProgress(p: Progress): Progress {
   };
   if (p.symptom !== undefined) copy.symptom = p.symptom;
   if (p.speakerName !== undefined) copy.speakerName = p.speakerName;
+  if (p.musicDevice !== undefined) copy.musicDevice = p.musicDevice;
   return copy;
 }
 

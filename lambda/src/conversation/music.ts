@@ -1,0 +1,204 @@
+import type { Line, Reply } from './types';
+
+/**
+ * The Spotify hand-off as conversation: which call to make for what the user said, and what to say
+ * about its result. Pure like the troubleshooting transition: it names the call, the handler makes it.
+ */
+
+/** What the user asked for. `device` is the spoken name; `thisEcho` for "this echo" / "here". */
+export type MusicEvent = { type: 'listDevices' } | { type: 'moveMusic'; device?: string; thisEcho?: boolean };
+
+/** A question about music the skill is waiting for an answer to, kept in the session. */
+export type MusicPending =
+  /** "Want me to move your Spotify music to this Echo?" after a fix. */
+  | { kind: 'offer' }
+  /** "Which one: …?" */
+  | { kind: 'choose'; candidates: string[]; thisEcho: boolean };
+
+export function isMusicPending(value: unknown): value is MusicPending {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (v.kind === 'offer') return true;
+  return (
+    v.kind === 'choose' &&
+    typeof v.thisEcho === 'boolean' &&
+    Array.isArray(v.candidates) &&
+    v.candidates.every((c) => typeof c === 'string')
+  );
+}
+
+export type MusicCall =
+  { op: 'list' } | { op: 'move'; target: { kind: 'named'; name: string } | { kind: 'thisEcho' } };
+
+/** What Spotify answered, as the hand-off reports it (mirrors spotify/handoff.ts without importing it). */
+export type MusicOutcome =
+  | { kind: 'devices'; names: string[] }
+  | { kind: 'moved'; device: string }
+  | { kind: 'unconfirmed'; device: string }
+  | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
+  | { kind: 'noMatch'; available: string[] }
+  | { kind: 'noDevices' }
+  | { kind: 'failed'; failure: string; device?: string };
+
+export interface MusicContext {
+  linked: boolean;
+  pending?: MusicPending;
+  /** The device the user chose last time, by name (ids change; names are what users say). */
+  remembered?: string;
+}
+
+export interface MusicReply {
+  reply: Reply;
+  /** Sends the Alexa app's account-linking card. */
+  linkAccount?: boolean;
+  pending?: MusicPending;
+  /** A device name to remember for next time. */
+  remember?: string;
+}
+
+export type MusicPlan =
+  { kind: 'pass' } | { kind: 'reply'; reply: MusicReply } | { kind: 'call'; call: MusicCall };
+
+/** Keys this module speaks; checked with the flow at start-up. */
+export const MUSIC_KEYS = [
+  'music.working',
+  'music.linkNeeded',
+  'music.offer',
+  'music.declined',
+  'music.whichDevice',
+  'music.devices',
+  'music.chooseAmong',
+  'music.chooseEcho',
+  'music.noMatch',
+  'music.noDevices',
+  'music.moved',
+  'music.unconfirmed',
+  'music.failed.premium_required',
+  'music.failed.restricted',
+  'music.failed.not_allowed',
+  'music.failed.device_not_found',
+  'music.failed.rate_limited',
+  'music.failed.quota_exceeded',
+  'music.failed.unavailable',
+] as const;
+type MusicKey = (typeof MUSIC_KEYS)[number];
+const say = (key: MusicKey, params?: Line['params']): Line => (params ? { key, params } : { key });
+
+const asking = (lines: Line[], question: Line): Reply => ({
+  speech: [...lines, question],
+  reprompt: [question],
+});
+const telling = (lines: Line[]): Reply => ({ speech: lines });
+
+/** Spoken while Spotify is being asked, as a progressive response. */
+export const WORKING: Line = say('music.working');
+
+const linkNeeded = (): MusicReply => ({ reply: telling([say('music.linkNeeded')]), linkAccount: true });
+
+/**
+ * Decides whether what the user said is about music, and if so what to do. `answer` events and device
+ * names only count as music while a music question is pending; everything else passes to the
+ * troubleshooting conversation.
+ */
+export function planMusic(
+  context: MusicContext,
+  event: MusicEvent | { type: 'answer'; answer: string } | { type: string },
+): MusicPlan {
+  const { pending } = context;
+  if (event.type === 'listDevices') {
+    return context.linked ? { kind: 'call', call: { op: 'list' } } : { kind: 'reply', reply: linkNeeded() };
+  }
+  if (event.type === 'moveMusic') {
+    if (!context.linked) return { kind: 'reply', reply: linkNeeded() };
+    const { device, thisEcho } = event as Extract<MusicEvent, { type: 'moveMusic' }>;
+    if (thisEcho) return { kind: 'call', call: { op: 'move', target: { kind: 'thisEcho' } } };
+    const name = device?.trim() || (pending?.kind === 'choose' ? undefined : context.remembered);
+    if (name) return { kind: 'call', call: { op: 'move', target: { kind: 'named', name } } };
+    return { kind: 'call', call: { op: 'list' } };
+  }
+  if (pending && event.type === 'answer') {
+    const answer = (event as { answer: string }).answer;
+    if (answer === 'yes' && pending.kind === 'offer') {
+      return context.linked
+        ? { kind: 'call', call: { op: 'move', target: { kind: 'thisEcho' } } }
+        : { kind: 'reply', reply: linkNeeded() };
+    }
+    if (answer === 'no') return { kind: 'reply', reply: { reply: telling([say('music.declined')]) } };
+    if (pending.kind === 'choose') {
+      const question = say('music.chooseAmong', { candidates: pending.candidates });
+      return { kind: 'reply', reply: { reply: asking([], question), pending } };
+    }
+  }
+  return { kind: 'pass' };
+}
+
+/** What to say about Spotify's answer, and what to remember. */
+export function musicReply(outcome: MusicOutcome): MusicReply {
+  switch (outcome.kind) {
+    case 'devices': {
+      if (outcome.names.length === 0) return { reply: telling([say('music.noDevices')]) };
+      const pending: MusicPending = { kind: 'choose', candidates: outcome.names, thisEcho: false };
+      return {
+        reply: asking([say('music.devices', { devices: outcome.names })], say('music.whichDevice')),
+        pending,
+      };
+    }
+    case 'moved':
+      return { reply: telling([say('music.moved', { device: outcome.device })]), remember: outcome.device };
+    case 'unconfirmed':
+      return {
+        reply: telling([say('music.unconfirmed', { device: outcome.device })]),
+        remember: outcome.device,
+      };
+    case 'choose': {
+      const pending: MusicPending = {
+        kind: 'choose',
+        candidates: outcome.candidates,
+        thisEcho: outcome.thisEcho,
+      };
+      const question = outcome.thisEcho
+        ? say('music.chooseEcho', { candidates: outcome.candidates })
+        : say('music.chooseAmong', { candidates: outcome.candidates });
+      return { reply: asking([], question), pending };
+    }
+    case 'noMatch': {
+      const pending: MusicPending = { kind: 'choose', candidates: outcome.available, thisEcho: false };
+      return {
+        reply: asking([say('music.noMatch', { devices: outcome.available })], say('music.whichDevice')),
+        pending,
+      };
+    }
+    case 'noDevices':
+      return { reply: telling([say('music.noDevices')]) };
+    case 'failed':
+      return failed(outcome.failure, outcome.device);
+  }
+}
+
+function failed(failure: string, device: string | undefined): MusicReply {
+  const params = { device: device ?? '' };
+  switch (failure) {
+    case 'unauthorized':
+      return linkNeeded();
+    case 'premium_required':
+    case 'not_allowed':
+    case 'quota_exceeded':
+    case 'rate_limited':
+      return { reply: telling([say(`music.failed.${failure}`)]) };
+    case 'restricted':
+    case 'device_not_found':
+      return { reply: telling([say(`music.failed.${failure}`, params)]) };
+    default:
+      // Timeouts, dropped connections, 5xx, the unexpected: one honest sentence.
+      return { reply: telling([say('music.failed.unavailable')]) };
+  }
+}
+
+/** After a fix, a linked user is offered their music on this Echo, which now plays through the speaker. */
+export function offerMusic(reply: Reply): { reply: Reply; pending: MusicPending } {
+  const question = say('music.offer');
+  return {
+    reply: { ...reply, speech: [...reply.speech, question], reprompt: [question] },
+    pending: { kind: 'offer' },
+  };
+}
