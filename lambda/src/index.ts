@@ -10,14 +10,20 @@ import { buildSkill } from './skill';
 import { SpotifyClient } from './spotify/client';
 import { createDynamoClient, DynamoProgressStore } from './state/dynamo-progress-store';
 
-/** Everything a process needs, built once: the DynamoDB client, the store, the words and the skill. */
+/**
+ * Everything a process needs, built once: the DynamoDB client and store, the Spotify client, the words
+ * and the skill. `fetch` is passed in (the local runner and tests may give their own).
+ */
 export function createSkill(
   config: Config,
   logger: Logger = createJsonLogger(parseLevel(config.logLevel)),
+  fetchFn: typeof fetch = globalThis.fetch.bind(globalThis),
 ): Skill {
   const client = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   const store = new DynamoProgressStore({ client, tableName: config.tableName, logger });
-  return buildSkill({ store, logger, skillId: config.skillId });
+  const spotify = new SpotifyClient({ baseUrl: config.spotifyApiUrl, fetch: fetchFn, logger });
+  const progressive = createProgressiveSender(fetchFn, logger);
+  return buildSkill({ store, logger, skillId: config.skillId, spotify, progressive });
 }
 
 let skill: Skill | undefined;
