@@ -3,6 +3,10 @@
  * interaction model, the real skill answers, and progress lives in a local DynamoDB-protocol server
  * (dynalite) with its data under .local/, so quitting and starting again continues where you were.
  * Reads piped standard input too, one utterance a line, for scripted runs.
+ *
+ * Spotify: by default a local Spotify Connect simulator plays the Web API, so "move the music to the
+ * office speaker" works with no Spotify account. With SPOTIFY_ACCESS_TOKEN set, the real Web API is
+ * used with that token. `--unlinked` runs as a user who has not linked Spotify.
  */
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -14,6 +18,8 @@ import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
 import { createDynamoClient } from '../lambda/src/state/dynamo-progress-store';
 import { ensureTable } from '../lambda/src/state/ensure-table';
 import { startDynalite } from './local/dynalite-server';
+import type { SimulatorFault, SimulatorOperation } from './local/spotify-simulator';
+import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-simulator';
 import { VirtualEcho } from './local/virtual-echo';
 
 const ROOT = path.join(__dirname, '..');
@@ -67,23 +73,60 @@ async function main(): Promise<void> {
   await ensureTable(client, config.tableName, { log: () => {} });
   client.destroy();
 
+  const interactive = process.stdin.isTTY === true;
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+
+  const realToken = process.env.SPOTIFY_ACCESS_TOKEN?.trim();
+  const simulator = realToken ? undefined : await startSpotifySimulator();
+  if (simulator) config.spotifyApiUrl = simulator.baseUrl;
+  const token = process.argv.includes('--unlinked') ? undefined : (realToken ?? DEFAULT_SIMULATOR_TOKEN);
+
   // Log lines go to stderr so the conversation on stdout stays readable.
   const logger = createJsonLogger(parseLevel(config.logLevel), (line) => process.stderr.write(`${line}\n`));
-  const skill = createSkill(config, logger);
+  // Progressive responses would go to Alexa's API; here they are printed as Alexa would speak them.
+  const localFetch: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.endsWith('/v1/directives')) {
+      const speech = (JSON.parse(String(init?.body)) as { directive: { speech: string } }).directive.speech;
+      print(`Alexa (while working): ${strip(speech)}`);
+      return new Response(null, { status: 204 });
+    }
+    return fetch(input, init);
+  };
+  const skill = createSkill(config, logger, localFetch);
   const echo = new VirtualEcho({
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,
     userId: LOCAL_USER,
+    filter: (request) => {
+      // What Alexa adds for a user who linked their Spotify account.
+      if (!token) return;
+      request.context.System.user.accessToken = token;
+      if (request.session) request.session.user.accessToken = token;
+    },
   });
-
-  const interactive = process.stdin.isTTY === true;
-  const print = (line: string) => process.stdout.write(`${line}\n`);
   print('Speaker Helper, running locally. Type what you would say to your Echo, for example:');
   print('  open speaker helper');
   print('  ask speaker helper to help me pair my speaker');
   print(
     `Progress is kept under .local/ (table ${config.tableName}), so you can quit and come back. Type quit to leave.`,
   );
+  if (simulator) {
+    const names = simulator.state.devices.map((d) => d.name).join(', ');
+    print(`Spotify: a local simulator with the devices ${names}.`);
+    print(
+      '  Try: ask speaker helper to list my devices, or: ask speaker helper to move the music to the office speaker',
+    );
+    print(
+      '  Make Spotify misbehave: :fault <operation> <kind> [count], e.g. :fault transferPlayback accepted',
+    );
+    print(
+      `  (operations: getDevices, transferPlayback, getPlaybackState; control API: ${simulator.controlUrl})`,
+    );
+  } else {
+    print(`Spotify: the real Web API at ${config.spotifyApiUrl}, with the token from SPOTIFY_ACCESS_TOKEN.`);
+  }
+  if (!token) print('Running as a user who has not linked Spotify (--unlinked).');
   print('');
 
   const rl = readline.createInterface({
@@ -101,6 +144,23 @@ async function main(): Promise<void> {
     }
     if (!interactive) print(`You: ${words}`);
     if (QUIT.has(words.toLowerCase())) break;
+    if (words.startsWith(':fault')) {
+      const [, operation, kind, count] = words.split(/\s+/);
+      try {
+        if (!simulator) throw new Error('faults need the simulator (unset SPOTIFY_ACCESS_TOKEN)');
+        simulator.fault(
+          operation as SimulatorOperation,
+          { kind } as SimulatorFault,
+          count ? Number(count) : 1,
+        );
+        print(`  (the simulator will answer ${operation} with ${kind})`);
+      } catch (error) {
+        print(`  (${(error as Error).message})`);
+      }
+      print('');
+      prompt();
+      continue;
+    }
     try {
       // Outside a session an Echo would not send plain words to this skill; take them as a one-shot.
       const spoken =
@@ -117,6 +177,7 @@ async function main(): Promise<void> {
   }
   rl.close();
   if (echo.inSession) await echo.end('USER_INITIATED');
+  await simulator?.close();
   await db?.close();
   print('Goodbye. Your progress is saved for next time.');
 }

@@ -26,7 +26,14 @@ export interface EchoOptions {
   modelPath?: string;
   /** Changes each request before it is sent, e.g. to add an account-linking token. */
   filter?: (request: RequestEnvelope) => void;
+  /**
+   * Where the skill sends progressive responses (context.System.apiEndpoint). Default: a loopback port
+   * that refuses at once, so nothing a test does ever leaves the machine.
+   */
+  apiEndpoint?: string;
 }
+
+export const REFUSING_API_ENDPOINT = 'http://127.0.0.1:1';
 
 export interface EchoTurn {
   /** How the words were taken: the intent the model resolved them to, or the request type. */
@@ -52,9 +59,12 @@ export class VirtualEcho {
       .locale(options.locale ?? 'en-US')
       .create();
     this.alexa.context().user().setID(options.userId);
+    // With a device id, virtual-alexa sends apiEndpoint and apiAccessToken, as Alexa does.
+    this.alexa.context().device().setID(`amzn1.ask.device.virtual-echo-${options.userId.slice(-8)}`);
     this.alexa.filter((request: RequestEnvelope) => {
       // Alexa sends a fresh request id and an ISO timestamp on every request.
       request.request.timestamp = new Date().toISOString();
+      request.context.System.apiEndpoint = options.apiEndpoint ?? REFUSING_API_ENDPOINT;
       options.filter?.(request);
     });
   }
