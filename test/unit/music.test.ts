@@ -78,20 +78,22 @@ describe('what to say about the result', () => {
     { kind: 'choose', candidates: ['Kitchen Echo', 'Bedroom Echo'], thisEcho: true },
     { kind: 'noMatch', available: ['Office Speaker'] },
     { kind: 'noDevices' },
-    ...[
-      'unauthorized',
-      'premium_required',
-      'restricted',
-      'not_allowed',
-      'device_not_found',
-      'rate_limited',
-      'quota_exceeded',
-      'server_error',
-      'timeout',
-      'network',
-      'bad_request',
-      'unexpected',
-    ].map((failure): MusicOutcome => ({ kind: 'failed', failure, device: 'Office Speaker' })),
+    ...(
+      [
+        'unauthorized',
+        'premium_required',
+        'restricted',
+        'not_allowed',
+        'device_not_found',
+        'rate_limited',
+        'quota_exceeded',
+        'server_error',
+        'timeout',
+        'network',
+        'bad_request',
+        'unexpected',
+      ] as const
+    ).map((failure): MusicOutcome => ({ kind: 'failed', failure, device: 'Office Speaker' })),
   ];
 
   it.each(outcomes.map((o) => [JSON.stringify(o), o] as const))('%s is certifiable', (_, outcome) => {
@@ -132,7 +134,7 @@ describe('what to say about the result', () => {
       'rate_limited',
       'quota_exceeded',
       'restricted',
-    ]) {
+    ] as const) {
       const speech = plainSpeech(envelope(musicReply({ kind: 'failed', failure, device: 'Office Speaker' })));
       expect(speech).not.toBe(general);
     }

@@ -1,3 +1,4 @@
+import type { DeviceTarget, ListResult, MoveResult, SpotifyFailure } from '../spotify/types';
 import type { Line, Reply } from './types';
 
 /**
@@ -27,18 +28,10 @@ export function isMusicPending(value: unknown): value is MusicPending {
   );
 }
 
-export type MusicCall =
-  { op: 'list' } | { op: 'move'; target: { kind: 'named'; name: string } | { kind: 'thisEcho' } };
+export type MusicCall = { op: 'list' } | { op: 'move'; target: DeviceTarget };
 
-/** What Spotify answered, as the hand-off reports it (mirrors spotify/handoff.ts without importing it). */
-export type MusicOutcome =
-  | { kind: 'devices'; names: string[] }
-  | { kind: 'moved'; device: string }
-  | { kind: 'unconfirmed'; device: string }
-  | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
-  | { kind: 'noMatch'; available: string[] }
-  | { kind: 'noDevices' }
-  | { kind: 'failed'; failure: string; device?: string };
+/** What Spotify answered, as the hand-off reports it (plain data types; no HTTP code comes with them). */
+export type MusicOutcome = MoveResult | ListResult;
 
 export interface MusicContext {
   linked: boolean;
@@ -171,11 +164,11 @@ export function musicReply(outcome: MusicOutcome): MusicReply {
     case 'noDevices':
       return { reply: telling([say('music.noDevices')]) };
     case 'failed':
-      return failed(outcome.failure, outcome.device);
+      return failed(outcome.failure, 'device' in outcome ? outcome.device : undefined);
   }
 }
 
-function failed(failure: string, device: string | undefined): MusicReply {
+function failed(failure: SpotifyFailure, device: string | undefined): MusicReply {
   const params = { device: device ?? '' };
   switch (failure) {
     case 'unauthorized':

@@ -99,7 +99,7 @@ export class SpotifyClient implements SpotifyApi {
 
   async getPlaybackState(token: string, options: CallOptions): Promise<PlaybackState | undefined> {
     const { status, body } = await this.call('getPlaybackState', token, 'GET', '/me/player', options, {
-      readBody: status204Empty,
+      readBody: (status) => status !== 204,
     });
     // 204 "Playback not available or active": no body to parse. An empty 2xx body means the same.
     if (status === 204 || body === undefined || body.trim() === '') return undefined;
@@ -297,10 +297,6 @@ function toDevice(raw: Record<string, unknown>): SpotifyDevice {
         : null,
     supportsVolume: typeof device.supports_volume === 'boolean' ? device.supports_volume : null,
   };
-}
-
-function status204Empty(status: number): boolean {
-  return status !== 204;
 }
 
 function params(query: Record<string, string | undefined>): string {

@@ -1,23 +1,13 @@
 import { matchByName } from './device-match';
-import type { SpotifyApi, SpotifyDevice, SpotifyFailure } from './types';
+import type {
+  DeviceTarget,
+  ListResult,
+  MoveResult,
+  SpotifyApi,
+  SpotifyDevice,
+  SpotifyFailure,
+} from './types';
 import { SpotifyApiError } from './types';
-
-/** Which device the user means. */
-export type DeviceTarget =
-  | { kind: 'named'; name: string }
-  /** The Echo the user is talking to: Spotify knows it by its Alexa name, which a skill is not told. */
-  | { kind: 'thisEcho' };
-
-export type MoveResult =
-  | { kind: 'moved'; device: string }
-  /** Spotify accepted the transfer but did not confirm it within the turn. */
-  | { kind: 'unconfirmed'; device: string }
-  | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
-  | { kind: 'noMatch'; available: string[] }
-  | { kind: 'noDevices' }
-  | { kind: 'failed'; failure: SpotifyFailure; device?: string };
-
-export type ListResult = { kind: 'devices'; names: string[] } | { kind: 'failed'; failure: SpotifyFailure };
 
 export interface HandoffTiming {
   /** Longest a single Spotify call may take. */

@@ -78,3 +78,21 @@ export interface SpotifyApi {
   transferPlayback(token: string, deviceId: string, play: boolean, options: CallOptions): Promise<number>;
   getPlaybackState(token: string, options: CallOptions): Promise<PlaybackState | undefined>;
 }
+
+/** Which device the user means. */
+export type DeviceTarget =
+  | { kind: 'named'; name: string }
+  /** The Echo the user is talking to: Spotify knows it by its Alexa name, which a skill is not told. */
+  | { kind: 'thisEcho' };
+
+/** What a hand-off came to, for the conversation to put into words. */
+export type MoveResult =
+  | { kind: 'moved'; device: string }
+  /** Spotify accepted the transfer but did not confirm it within the turn. */
+  | { kind: 'unconfirmed'; device: string }
+  | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
+  | { kind: 'noMatch'; available: string[] }
+  | { kind: 'noDevices' }
+  | { kind: 'failed'; failure: SpotifyFailure; device?: string };
+
+export type ListResult = { kind: 'devices'; names: string[] } | { kind: 'failed'; failure: SpotifyFailure };
