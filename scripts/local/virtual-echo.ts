@@ -60,7 +60,10 @@ export class VirtualEcho {
       .create();
     this.alexa.context().user().setID(options.userId);
     // With a device id, virtual-alexa sends apiEndpoint and apiAccessToken, as Alexa does.
-    this.alexa.context().device().setID(`amzn1.ask.device.virtual-echo-${options.userId.slice(-8)}`);
+    this.alexa
+      .context()
+      .device()
+      .setID(`amzn1.ask.device.virtual-echo-${options.userId.slice(-8)}`);
     this.alexa.filter((request: RequestEnvelope) => {
       // Alexa sends a fresh request id and an ISO timestamp on every request.
       request.request.timestamp = new Date().toISOString();
