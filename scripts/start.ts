@@ -15,6 +15,7 @@ import type { ResponseEnvelope } from 'ask-sdk-model';
 import { readConfig } from '../lambda/src/config';
 import { createSkill } from '../lambda/src/index';
 import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
+import { noMetrics } from '../lambda/src/platform/metrics';
 import { createDynamoClient } from '../lambda/src/state/dynamo-progress-store';
 import { ensureTable } from '../lambda/src/state/ensure-table';
 import { startDynalite } from './local/dynalite-server';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
     }
     return fetch(input, init);
   };
-  const skill = createSkill(config, logger, localFetch);
+  const skill = createSkill(config, logger, localFetch, noMetrics);
   const echo = new VirtualEcho({
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,

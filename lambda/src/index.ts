@@ -4,7 +4,9 @@ import type { Context } from 'aws-lambda';
 import type { Config } from './config';
 import { readConfig } from './config';
 import type { Logger } from './platform/logger';
-import { createJsonLogger, parseLevel } from './platform/logger';
+import { createJsonLogger, createPowertoolsLogger, parseLevel } from './platform/logger';
+import { createEmfMetrics } from './platform/metrics';
+import type { SkillMetrics } from './platform/metrics';
 import { createProgressiveSender } from './platform/progressive-response';
 import { buildSkill } from './skill';
 import { SpotifyClient } from './spotify/client';
@@ -18,18 +20,25 @@ export function createSkill(
   config: Config,
   logger: Logger = createJsonLogger(parseLevel(config.logLevel)),
   fetchFn: typeof fetch = globalThis.fetch.bind(globalThis),
+  metrics: SkillMetrics = createEmfMetrics(),
 ): Skill {
   const client = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   const store = new DynamoProgressStore({ client, tableName: config.tableName, logger });
   const spotify = new SpotifyClient({ baseUrl: config.spotifyApiUrl, fetch: fetchFn, logger });
   const progressive = createProgressiveSender(fetchFn, logger);
-  return buildSkill({ store, logger, skillId: config.skillId, spotify, progressive });
+  return buildSkill({ store, logger, skillId: config.skillId, spotify, progressive, metrics });
 }
 
-let skill: Skill | undefined;
+let lambda: { skill: Skill; logger: ReturnType<typeof createPowertoolsLogger> } | undefined;
 
 /** The Lambda entry point. The skill is built on the first request and reused while the container lives. */
 export async function handler(event: RequestEnvelope, context?: Context): Promise<ResponseEnvelope> {
-  skill ??= createSkill(readConfig(process.env));
-  return skill.invoke(event, context);
+  if (!lambda) {
+    const config = readConfig(process.env);
+    const logger = createPowertoolsLogger(parseLevel(config.logLevel));
+    lambda = { logger, skill: createSkill(config, logger) };
+  }
+  // Adds the function name, version and AWS request id to every log line of this invocation.
+  if (context) lambda.logger.raw.addContext(context);
+  return lambda.skill.invoke(event, context);
 }

@@ -8,7 +8,17 @@
  *
  * Expected words come from the en-US resources (`words`, `stepWords`, `arriving`, …) and the flow data
  * (`FLOW`), never from English copied into a test.
+ *
+ * Music (the Spotify hand-off): with `spotify`, the skill gets a real `SpotifyClient` on a Spotify Connect
+ * simulator (scripts/local/spotify-simulator.ts, 127.0.0.1) with short timings, and the Echo's `apiEndpoint`
+ * is a loopback recorder of progressive responses. With `linked`, every request carries the account-linking
+ * token. Every turn's Spotify requests are then checked like its response (`spotifyRequestProblem`): the
+ * linked bearer token, one device id and `play: true` on each transfer, `device_id` on each play/pause, a
+ * bounded number per turn, and the progressive response sent before the turn's first Spotify call. Every
+ * request on the wire (progressive responses and Spotify calls) gets a number from one sequence, so tests can
+ * compare their order.
  */
+import { createServer } from 'node:http';
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +36,15 @@ import type {
   StoredProgress,
   StoreOperation,
 } from '../../lambda/src/state/dynamo-progress-store';
+import { createProgressiveSender } from '../../lambda/src/platform/progressive-response';
+import { SpotifyClient } from '../../lambda/src/spotify/client';
+import type { HandoffTiming } from '../../lambda/src/spotify/handoff';
+import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from '../../scripts/local/spotify-simulator';
+import type {
+  RecordedRequest,
+  SpotifySimulator,
+  SpotifySimulatorOptions,
+} from '../../scripts/local/spotify-simulator';
 import { VirtualEcho } from '../../scripts/local/virtual-echo';
 import type { EchoTurn } from '../../scripts/local/virtual-echo';
 import { settingsFor } from './ask-sdk-test-shim';
@@ -60,7 +79,7 @@ export function newUserId(): string {
  * names the user's speaker. Throws for a key with no words or a placeholder left unfilled, so a typo in a
  * test cannot quietly expect the wrong thing.
  */
-export function words(key: string, params: Record<string, string | number> = {}): string {
+export function words(key: string, params: Record<string, string | number | readonly string[]> = {}): string {
   if (!EN_US.has(key)) throw new Error(`en-US has no words for "${key}"`);
   const text = EN_US.t(key, { target: EN_US.t('common.mySpeaker'), ...params });
   if (/\{\{|\}\}/.test(text)) throw new Error(`words("${key}") left a placeholder unfilled: ${text}`);
@@ -245,6 +264,159 @@ class SwitchableStore implements ProgressStore {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Music: a Spotify Connect simulator, the account-linking token, and progressive responses
+
+/** The token a `linked: true` conversation sends, which the simulator accepts by default. */
+export const LINKED_TOKEN = DEFAULT_SIMULATOR_TOKEN;
+
+/**
+ * Hand-off timings for conversation tests: short polls and call timeouts so fault tests stay fast, and a
+ * budget far below the production one (`SPOTIFY_BUDGET_MS`), which every turn has to keep to.
+ */
+export const TEST_SPOTIFY_TIMING: HandoffTiming & { budgetMs: number } = {
+  budgetMs: 1500,
+  callTimeoutMs: 400,
+  pollIntervalMs: 50,
+  minCallMs: 100,
+};
+
+/** At most this many Spotify requests in one turn, unless a conversation says otherwise. */
+export const MAX_SPOTIFY_REQUESTS_PER_TURN = 8;
+
+export interface SpotifyHarnessOptions extends SpotifySimulatorOptions {
+  /** A simulator shared by several conversations (e.g. one per file); default: one for this conversation. */
+  simulator?: SpotifySimulator;
+  /** Overrides of `TEST_SPOTIFY_TIMING`. */
+  timing?: Partial<HandoffTiming> & { budgetMs?: number };
+  /** Bound checked on every turn (default `MAX_SPOTIFY_REQUESTS_PER_TURN`). */
+  maxRequestsPerTurn?: number;
+}
+
+/** A request the skill sent over the wire, in the conversation's one sequence. */
+export type WireEvent =
+  | { seq: number; kind: 'progressive.sent' }
+  | {
+      seq: number;
+      kind: 'progressive.arrived';
+      /** How many Spotify requests the simulator had received when the progressive response arrived. */
+      spotifyRequestsBefore: number;
+    }
+  | { seq: number; kind: 'spotify.sent'; method: string; path: string }
+  | { seq: number; kind: 'spotify.answered'; method: string; path: string; status: number }
+  | { seq: number; kind: 'spotify.failed'; method: string; path: string };
+
+/** A POST the skill made to the Echo's apiEndpoint (Alexa's Progressive Response API). */
+export interface ProgressivePost {
+  seq: number;
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  /** Parsed JSON ({ header: { requestId }, directive: { type, speech } }), else the raw text. */
+  body: unknown;
+  /** How many requests the Spotify simulator had received when this arrived (same process, same clock). */
+  spotifyRequestsBefore: number;
+}
+
+/** What the skill is about to send to Spotify; a hook may change the simulator's state before it arrives. */
+export interface OutgoingSpotifyRequest {
+  method: string;
+  /** e.g. /v1/me/player */
+  path: string;
+  /** Parsed JSON body, if any. */
+  body: unknown;
+}
+
+/** Why a turn's Spotify requests break the hand-off's rules, or undefined when they keep them. */
+export function spotifyRequestProblem(
+  requests: readonly RecordedRequest[],
+  token: string | undefined,
+  maxPerTurn: number = MAX_SPOTIFY_REQUESTS_PER_TURN,
+): string | undefined {
+  if (requests.length > 0 && token === undefined) return 'Spotify was called for a user who is not linked';
+  if (requests.length > maxPerTurn)
+    return `${requests.length} Spotify requests in one turn (max ${maxPerTurn})`;
+  for (const [index, request] of requests.entries()) {
+    const what = `request ${index + 1} (${request.method} ${request.path})`;
+    if (request.headers.authorization !== `Bearer ${token}`) return `${what} lacks the linked bearer token`;
+    if (request.method === 'PUT' && request.path === '/v1/me/player') {
+      const body = request.body as { device_ids?: unknown; play?: unknown } | undefined;
+      const ids = body?.device_ids;
+      const exact =
+        typeof body === 'object' &&
+        body !== null &&
+        Object.keys(body).sort().join(',') === 'device_ids,play' &&
+        Array.isArray(ids) &&
+        ids.length === 1 &&
+        typeof ids[0] === 'string' &&
+        ids[0] !== '' &&
+        body.play === true;
+      if (!exact) return `${what} is not exactly {device_ids: [one id], play: true}: ${request.rawBody}`;
+    }
+    if (request.method === 'PUT' && /^\/v1\/me\/player\/(?:play|pause)$/.test(request.path)) {
+      if (!request.query.device_id) return `${what} has no device_id`;
+    }
+  }
+  return undefined;
+}
+
+/** Spotify requests as "METHOD /path" lines, e.g. 'PUT /v1/me/player', for comparing sequences. */
+export function spotifyCalls(requests: readonly RecordedRequest[]): string[] {
+  return requests.map((request) => `${request.method} ${request.path}`);
+}
+
+/** The device id of every transfer (PUT /v1/me/player) among `requests`, in order. */
+export function transferIds(requests: readonly RecordedRequest[]): string[] {
+  return requests
+    .filter((request) => request.method === 'PUT' && request.path === '/v1/me/player')
+    .map((request) => String((request.body as { device_ids?: unknown[] } | undefined)?.device_ids?.[0]));
+}
+
+/** A loopback server standing in for Alexa's API endpoint: records every POST, answers 204. */
+async function startProgressiveRecorder(
+  onPost: (post: Omit<ProgressivePost, 'seq' | 'spotifyRequestsBefore'>) => void,
+): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = raw;
+      try {
+        body = JSON.parse(raw) as unknown;
+      } catch {
+        // kept as text
+      }
+      onPost({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        body,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const jsonOrUndefined = (body: unknown): unknown => {
+  if (typeof body !== 'string' || body === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------
 // The conversation
 
 export interface LogLine {
@@ -269,6 +441,14 @@ export interface ConversationOptions {
   outage?: Outage;
   /** Start with DynamoDB unreachable. */
   startDown?: boolean;
+  /**
+   * Music: the skill talks to a Spotify Connect simulator (its own, or `spotify.simulator`) through the real
+   * `SpotifyClient`, with `TEST_SPOTIFY_TIMING`, and sends progressive responses to a loopback recorder.
+   * Default: no Spotify at all (music requests get the skill's honest apology).
+   */
+  spotify?: boolean | SpotifyHarnessOptions;
+  /** The user linked their Spotify account: `true` sends `LINKED_TOKEN`, a string sends that token. */
+  linked?: boolean | string;
 }
 
 export interface CardWords {
@@ -282,6 +462,12 @@ export interface TurnRecord {
   speech: string;
   sessionOpen: boolean;
   operations: StoreOperation[];
+  /** The Spotify requests the simulator received during the turn ([] without `spotify`). */
+  spotify: RecordedRequest[];
+  /** The progressive responses that arrived during the turn. */
+  progressive: ProgressivePost[];
+  /** Everything sent on the wire during the turn, in order. */
+  wire: WireEvent[];
 }
 
 const open: Conversation[] = [];
@@ -299,6 +485,8 @@ export class Conversation {
   readonly turns: TurnRecord[] = [];
   /** The last response; undefined before the first. */
   last: ResponseEnvelope | undefined;
+  /** The last request envelope the skill was sent; undefined before the first. */
+  lastRequest: RequestEnvelope | undefined;
   /** How the last words were taken: the intent the model resolved, or the request type. */
   heard = '';
 
@@ -308,6 +496,25 @@ export class Conversation {
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private nextRequestPatch: ((request: RequestEnvelope) => void) | undefined;
 
+  /** The account-linking token sent with every request (undefined: not linked). */
+  token: string | undefined;
+  /** Every progressive response that arrived at the Echo's apiEndpoint, in order. */
+  readonly progressivePosts: ProgressivePost[] = [];
+  /** Progressive responses that arrived while answering the last request. */
+  turnProgressive: ProgressivePost[] = [];
+  /** Spotify requests the simulator received while answering the last request. */
+  turnSpotify: RecordedRequest[] = [];
+  /** Progressive responses and Spotify calls, in the order they were sent, answered and received. */
+  readonly wire: WireEvent[] = [];
+  /** Wire events of the last request. */
+  turnWire: WireEvent[] = [];
+  private sequence = 0;
+  private sim: SpotifySimulator | undefined;
+  /** The simulator's request count when this conversation started (a shared simulator has others'). */
+  private simulatorStart = 0;
+  private maxSpotifyPerTurn = MAX_SPOTIFY_REQUESTS_PER_TURN;
+  private spotifyHook: ((request: OutgoingSpotifyRequest) => void | Promise<void>) | undefined;
+
   private constructor(
     private readonly options: ConversationOptions,
     private readonly client: DynamoDBClient,
@@ -316,6 +523,12 @@ export class Conversation {
     this.userId = options.userId ?? newUserId();
     this.skillId = options.skillId ?? TEST_SKILL_ID;
     this.tableName = tableName;
+    this.token =
+      options.linked === true
+        ? LINKED_TOKEN
+        : typeof options.linked === 'string'
+          ? options.linked
+          : undefined;
   }
 
   /** Builds the skill, its store and an Echo; see `startConversation`. */
@@ -395,13 +608,16 @@ export class Conversation {
       callBudgetMs: 10000,
       logger: { warn: () => undefined, error: () => undefined },
     });
-    const skill = buildSkill({ store: this.switchable, logger, skillId: this.skillId });
+    const music = await this.buildMusic(logger);
+    const skill = buildSkill({ store: this.switchable, logger, skillId: this.skillId, ...music.skill });
     this.invoke = (event) => skill.invoke(event);
     this.echo = new VirtualEcho({
       handler: (event) => this.handle(event),
       skillId: this.options.echoSkillId ?? this.skillId,
       userId: this.userId,
+      apiEndpoint: music.apiEndpoint,
       filter: (request) => {
+        if (this.token !== undefined) request.context.System.user.accessToken = this.token;
         const patch = this.nextRequestPatch;
         this.nextRequestPatch = undefined;
         patch?.(request);
@@ -409,13 +625,92 @@ export class Conversation {
     });
   }
 
+  private stamp(): number {
+    this.sequence += 1;
+    return this.sequence;
+  }
+
+  private wired(event: WireEvent): void {
+    this.wire.push(event);
+    this.turnWire.push(event);
+  }
+
+  /** The simulator, the Spotify client's fetch (stamped, hookable) and the progressive-response recorder. */
+  private async buildMusic(logger: Logger): Promise<{
+    skill: Partial<Parameters<typeof buildSkill>[0]>;
+    apiEndpoint: string | undefined;
+  }> {
+    const { spotify } = this.options;
+    if (!spotify) return { skill: {}, apiEndpoint: undefined };
+    const { simulator, timing, maxRequestsPerTurn, ...simulatorOptions } = spotify === true ? {} : spotify;
+    if (simulator) {
+      this.sim = simulator;
+    } else {
+      this.sim = await startSpotifySimulator(simulatorOptions);
+      const own = this.sim;
+      this.cleanups.push(() => own.close());
+    }
+    this.simulatorStart = this.sim.requests().length;
+    this.maxSpotifyPerTurn = maxRequestsPerTurn ?? MAX_SPOTIFY_REQUESTS_PER_TURN;
+    const sim = this.sim;
+
+    const recorder = await startProgressiveRecorder((post) => {
+      const arrived: ProgressivePost = {
+        ...post,
+        seq: this.stamp(),
+        spotifyRequestsBefore: sim.requests().length,
+      };
+      this.progressivePosts.push(arrived);
+      this.turnProgressive.push(arrived);
+      this.wired({
+        seq: arrived.seq,
+        kind: 'progressive.arrived',
+        spotifyRequestsBefore: arrived.spotifyRequestsBefore,
+      });
+    });
+    this.cleanups.push(() => recorder.close());
+
+    const progressiveFetch: typeof fetch = (input, init) => {
+      this.wired({ seq: this.stamp(), kind: 'progressive.sent' });
+      return fetch(input, init);
+    };
+    const spotifyFetch: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const method = init?.method ?? 'GET';
+      const path = url.pathname;
+      await this.spotifyHook?.({ method, path, body: jsonOrUndefined(init?.body) });
+      this.wired({ seq: this.stamp(), kind: 'spotify.sent', method, path });
+      try {
+        const response = await fetch(input, init);
+        this.wired({ seq: this.stamp(), kind: 'spotify.answered', method, path, status: response.status });
+        return response;
+      } catch (error) {
+        this.wired({ seq: this.stamp(), kind: 'spotify.failed', method, path });
+        throw error;
+      }
+    };
+    return {
+      skill: {
+        spotify: new SpotifyClient({ baseUrl: sim.baseUrl, fetch: spotifyFetch, logger }),
+        spotifyTiming: { ...TEST_SPOTIFY_TIMING, ...timing },
+        progressive: createProgressiveSender(progressiveFetch, logger),
+      },
+      apiEndpoint: recorder.endpoint,
+    };
+  }
+
   private invoke!: (event: RequestEnvelope) => Promise<ResponseEnvelope>;
 
   /** Sends a request to the skill and checks the response; every request of the harness goes through here. */
   private async handle(event: RequestEnvelope): Promise<ResponseEnvelope> {
+    this.lastRequest = event;
     this.turnOperations = [];
+    this.turnProgressive = [];
+    this.turnWire = [];
+    const firstSpotify = this.sim?.requests().length ?? 0;
     const firstLog = this.logs.length;
     const response = await this.invoke(event);
+    this.turnSpotify = this.sim?.requests().slice(firstSpotify) ?? [];
     const type = event.request.type;
     const what =
       type === 'IntentRequest' && 'intent' in event.request
@@ -433,7 +728,42 @@ export class Conversation {
         `${label}: the skill fell back to its error answer ("${speech}"): ${JSON.stringify(crash?.fields)}`,
       );
     }
+    if (this.sim) this.assertSpotifyTurn(label, event);
     return response;
+  }
+
+  /**
+   * The turn's Spotify requests keep the hand-off's rules (`spotifyRequestProblem`), and a turn that called
+   * Spotify sent its progressive response first: to the Echo's apiEndpoint, with the request's
+   * apiAccessToken, as VoicePlayer.Speak, before its first Spotify call went out, and it arrived before the
+   * turn answered.
+   */
+  private assertSpotifyTurn(label: string, event: RequestEnvelope): void {
+    const problem = spotifyRequestProblem(this.turnSpotify, this.token, this.maxSpotifyPerTurn);
+    if (problem) throw new Error(`${label}: ${problem}`);
+    const firstCall = this.turnWire.find((e) => e.kind === 'spotify.sent');
+    if (!firstCall) return;
+    const sent = this.turnWire.find((e) => e.kind === 'progressive.sent');
+    if (!sent || sent.seq > firstCall.seq) {
+      throw new Error(`${label}: Spotify was called before a progressive response was sent`);
+    }
+    const post = this.turnProgressive[0];
+    if (!post) throw new Error(`${label}: the progressive response did not arrive before the turn answered`);
+    const { apiAccessToken } = event.context.System;
+    const body = post.body as {
+      header?: { requestId?: string };
+      directive?: { type?: string; speech?: string };
+    };
+    if (
+      post.method !== 'POST' ||
+      post.path !== '/v1/directives' ||
+      post.authorization !== `Bearer ${apiAccessToken}` ||
+      body.header?.requestId !== event.request.requestId ||
+      body.directive?.type !== 'VoicePlayer.Speak' ||
+      !/^<speak>.+<\/speak>$/s.test(body.directive.speech ?? '')
+    ) {
+      throw new Error(`${label}: not a VoicePlayer.Speak progressive response: ${JSON.stringify(post)}`);
+    }
   }
 
   private record(said: string, turn: { heard: string; response: ResponseEnvelope }): this {
@@ -445,6 +775,9 @@ export class Conversation {
       speech: plainSpeech(turn.response),
       sessionOpen: this.sessionOpen,
       operations: [...this.turnOperations],
+      spotify: [...this.turnSpotify],
+      progressive: [...this.turnProgressive],
+      wire: [...this.turnWire],
     });
     return this;
   }
@@ -518,6 +851,11 @@ export class Conversation {
     return plainReprompt(this.lastResponse);
   }
 
+  /** The last response's card type ('Standard', 'LinkAccount', …), undefined when there is none. */
+  get cardType(): string | undefined {
+    return this.lastResponse.response.card?.type;
+  }
+
   /** The last response's Standard card (undefined when there is none). */
   get card(): CardWords | undefined {
     const card = this.lastResponse.response.card;
@@ -558,21 +896,64 @@ export class Conversation {
     isDown: (): boolean => this.switchable.down,
   };
 
-  /** A brand new skill instance (a new Lambda container) on the same table, for the same user. */
+  /**
+   * A brand new skill instance (a new Lambda container) on the same table, for the same user; with music,
+   * on the same Spotify simulator and with the same link.
+   */
   restart(options: Partial<ConversationOptions> = {}): Promise<Conversation> {
+    const spotify = this.options.spotify;
     return Conversation.start({
       ...this.options,
       table: this.options.table,
       tableName: this.tableName,
       userId: this.userId,
+      ...(this.sim ? { spotify: { ...(spotify === true ? {} : spotify), simulator: this.sim } } : {}),
+      linked: this.token ?? false,
       ...options,
     });
+  }
+
+  // Music
+
+  /** The conversation's Spotify simulator (throws without the `spotify` option). */
+  get simulator(): SpotifySimulator {
+    if (!this.sim) throw new Error('this conversation has no Spotify simulator: start it with `spotify`');
+    return this.sim;
+  }
+
+  /** Every Spotify request the simulator received since this conversation started. */
+  spotifyRequests(): RecordedRequest[] {
+    return this.sim?.requests().slice(this.simulatorStart) ?? [];
+  }
+
+  /** The user links their Spotify account (default token `LINKED_TOKEN`): later requests carry the token. */
+  link(token: string = LINKED_TOKEN): this {
+    this.token = token;
+    return this;
+  }
+
+  /** The user unlinks their Spotify account: later requests carry no token. */
+  unlink(): this {
+    this.token = undefined;
+    return this;
+  }
+
+  /**
+   * Runs before each Spotify request leaves the skill (until replaced or cleared), e.g. to change the
+   * simulator's state at an exact point in a turn. Not counted on the wire.
+   */
+  beforeSpotifyRequest(hook: ((request: OutgoingSpotifyRequest) => void | Promise<void>) | undefined): this {
+    this.spotifyHook = hook;
+    return this;
   }
 
   /** A readable transcript, for failure messages. */
   transcript(): string {
     return this.turns
-      .map((t) => `> ${t.said} [${t.heard}]\n< ${t.speech}${t.sessionOpen ? '' : ' (session closed)'}`)
+      .map((t) => {
+        const spotify = t.spotify.length ? `\n  Spotify: ${spotifyCalls(t.spotify).join(', ')}` : '';
+        return `> ${t.said} [${t.heard}]\n< ${t.speech}${t.sessionOpen ? '' : ' (session closed)'}${spotify}`;
+      })
       .join('\n');
   }
 
@@ -612,5 +993,25 @@ export function conversationTable(prefix: string): () => TestTable {
   return () => {
     if (!table) throw new Error('the conversation table is created in beforeAll; use it inside a test');
     return table;
+  };
+}
+
+/**
+ * One Spotify simulator for a test file (pass it as `spotify: { simulator: simulator() }`), reset to its start
+ * state before each test. Faults that leave a request in flight (`slow`) can still change its state after the
+ * turn: give such tests their own simulator (plain `spotify: true`).
+ */
+export function fileSpotifySimulator(options: SpotifySimulatorOptions = {}): () => SpotifySimulator {
+  let simulator: SpotifySimulator | undefined;
+  beforeAll(async () => {
+    simulator = await startSpotifySimulator(options);
+  });
+  beforeEach(() => simulator?.reset());
+  afterAll(async () => {
+    await simulator?.close();
+  });
+  return () => {
+    if (!simulator) throw new Error('the file simulator starts in beforeAll; use it inside a test');
+    return simulator;
   };
 }

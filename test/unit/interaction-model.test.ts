@@ -2,6 +2,7 @@ import { readFileSync } from 'fs';
 import { VirtualAlexa } from 'virtual-alexa';
 import { SYMPTOMS } from '../../lambda/src/conversation/types';
 import {
+  CHOOSE_DEVICE_INTENT,
   DEVICE_SLOT,
   INTENT_EVENTS,
   LIST_DEVICES_INTENT,
@@ -36,6 +37,7 @@ const HANDLED_INTENTS = [
   SPEAKER_NAME_INTENT,
   LIST_DEVICES_INTENT,
   MOVE_MUSIC_INTENT,
+  CHOOSE_DEVICE_INTENT,
 ];
 
 describe('interaction model: what the Alexa build would reject', () => {
@@ -389,14 +391,22 @@ describe('interaction model: phrases resolve through virtual-alexa', () => {
     ['move spotify to bedroom echo', 'bedroom_echo'],
     ['play spotify on the kitchen speaker', 'kitchen_speaker'],
     ['move the music to this echo', 'this_echo'],
-    ['kitchen echo', 'kitchen_echo'],
-    ['the office speaker', 'office_speaker'],
-    ['this one', 'this_echo'],
   ];
 
   test.each(deviceCases)('"%s" -> MoveMusicIntent, device %s', async (phrase, id) => {
     const heard = await hear(phrase);
     expect(heard.intent).toBe(MOVE_MUSIC_INTENT);
+    expect(heard.slots[DEVICE_SLOT]).toMatchObject({ status: 'ER_SUCCESS_MATCH', id });
+  });
+
+  // A device name alone is a separate intent: it means something only as the answer to "which one?".
+  test.each([
+    ['kitchen echo', 'kitchen_echo'],
+    ['the office speaker', 'office_speaker'],
+    ['this one', 'this_echo'],
+  ])('"%s" -> ChooseDeviceIntent, device %s', async (phrase, id) => {
+    const heard = await hear(phrase);
+    expect(heard.intent).toBe(CHOOSE_DEVICE_INTENT);
     expect(heard.slots[DEVICE_SLOT]).toMatchObject({ status: 'ER_SUCCESS_MATCH', id });
   });
 

@@ -7,7 +7,17 @@ import type { Line, Reply } from './types';
  */
 
 /** What the user asked for. `device` is the spoken name; `thisEcho` for "this echo" / "here". */
-export type MusicEvent = { type: 'listDevices' } | { type: 'moveMusic'; device?: string; thisEcho?: boolean };
+export type MusicEvent =
+  | { type: 'listDevices' }
+  /** `answer`: only a device name was said ("the kitchen echo"), which means something only as an answer. */
+  | { type: 'moveMusic'; device?: string; thisEcho?: boolean; answer?: boolean };
+
+/** Events that keep a pending music question: it is asked again rather than left to the flow. */
+const REASK = new Set(['repeat', 'help', 'why', 'whereAmI', 'unknown']);
+
+/** Whether an event is a music request rather than a troubleshooting one. */
+export const isMusicEvent = (event: { type: string }): event is MusicEvent =>
+  event.type === 'listDevices' || event.type === 'moveMusic';
 
 /** A question about music the skill is waiting for an answer to, kept in the session. */
 export type MusicPending =
@@ -64,6 +74,7 @@ export const MUSIC_KEYS = [
   'music.chooseEcho',
   'music.noMatch',
   'music.noDevices',
+  'music.sameName',
   'music.moved',
   'music.unconfirmed',
   'music.failed.premium_required',
@@ -101,9 +112,16 @@ export function planMusic(
   if (event.type === 'listDevices') {
     return context.linked ? { kind: 'call', call: { op: 'list' } } : { kind: 'reply', reply: linkNeeded() };
   }
-  if (event.type === 'moveMusic') {
+  const move = event.type === 'moveMusic' ? (event as Extract<MusicEvent, { type: 'moveMusic' }>) : undefined;
+  // A bare device name answers "which one?"; anywhere else it is not understood (the flow says so).
+  if (move?.answer && pending?.kind !== 'choose') {
+    return pending
+      ? { kind: 'reply', reply: { reply: asking([], questionFor(pending)), pending } }
+      : { kind: 'pass' };
+  }
+  if (move) {
     if (!context.linked) return { kind: 'reply', reply: linkNeeded() };
-    const { device, thisEcho } = event as Extract<MusicEvent, { type: 'moveMusic' }>;
+    const { device, thisEcho } = move;
     if (thisEcho) return { kind: 'call', call: { op: 'move', target: { kind: 'thisEcho' } } };
     const name = device?.trim() || (pending?.kind === 'choose' ? undefined : context.remembered);
     if (name) return { kind: 'call', call: { op: 'move', target: { kind: 'named', name } } };
@@ -117,12 +135,16 @@ export function planMusic(
         : { kind: 'reply', reply: linkNeeded() };
     }
     if (answer === 'no') return { kind: 'reply', reply: { reply: telling([say('music.declined')]) } };
-    if (pending.kind === 'choose') {
-      const question = say('music.chooseAmong', { candidates: pending.candidates });
-      return { kind: 'reply', reply: { reply: asking([], question), pending } };
-    }
+  }
+  if (pending && (event.type === 'answer' || REASK.has(event.type))) {
+    return { kind: 'reply', reply: { reply: asking([], questionFor(pending)), pending } };
   }
   return { kind: 'pass' };
+}
+
+function questionFor(pending: MusicPending): Line {
+  if (pending.kind === 'offer') return say('music.offer');
+  return say(pending.thisEcho ? 'music.chooseEcho' : 'music.chooseAmong', { candidates: pending.candidates });
 }
 
 /** What to say about Spotify's answer, and what to remember. */
@@ -149,10 +171,7 @@ export function musicReply(outcome: MusicOutcome): MusicReply {
         candidates: outcome.candidates,
         thisEcho: outcome.thisEcho,
       };
-      const question = outcome.thisEcho
-        ? say('music.chooseEcho', { candidates: outcome.candidates })
-        : say('music.chooseAmong', { candidates: outcome.candidates });
-      return { reply: asking([], question), pending };
+      return { reply: asking([], questionFor(pending)), pending };
     }
     case 'noMatch': {
       const pending: MusicPending = { kind: 'choose', candidates: outcome.available, thisEcho: false };
@@ -163,6 +182,8 @@ export function musicReply(outcome: MusicOutcome): MusicReply {
     }
     case 'noDevices':
       return { reply: telling([say('music.noDevices')]) };
+    case 'sameName':
+      return { reply: telling([say('music.sameName', { device: outcome.device })]) };
     case 'failed':
       return failed(outcome.failure, 'device' in outcome ? outcome.device : undefined);
   }

@@ -264,10 +264,14 @@ function welcome(previous: Progress | undefined): Line[] {
 export function transition(flow: Flow, input: TurnInput, event: ConversationEvent): TurnOutput {
   const { progress: before, session } = input;
   let result: Result;
-  if (before && before.status === 'active') {
-    const greet = input.newSession && (event.type === 'launch' || event.type === 'start');
+  const opening = input.newSession && (event.type === 'launch' || event.type === 'start');
+  // Progress that never got past the first question (e.g. kept only for a Spotify device) is no journey.
+  const untouched = before?.stepId === flow.start && before.tried.length === 0 && before.history.length === 0;
+  if (before && before.status === 'active' && untouched && opening) {
+    result = { progress: before, reply: enter(flow, flow.start, [say('welcome.new')]) };
+  } else if (before && before.status === 'active') {
     result = onActive(flow, before, event, session);
-    if (greet) result.reply.speech.unshift(say('welcome.returning'));
+    if (opening) result.reply.speech.unshift(say('welcome.returning'));
   } else if (event.type === 'stop') {
     result = { progress: before, reply: { speech: [say('stop.goodbye')] } };
   } else {
@@ -284,10 +288,14 @@ export function transition(flow: Flow, input: TurnInput, event: ConversationEven
     }
   }
   const progressChanged = JSON.stringify(result.progress) !== JSON.stringify(before);
+  // `advance` appends a new entry; an unchanged list keeps its last entry's identity.
+  const last = result.progress?.tried[result.progress.tried.length - 1];
+  const recorded = last && last !== before?.tried[before.tried.length - 1] ? last : undefined;
   return {
     progress: result.progress,
     session: { misunderstood: result.misunderstood ?? 0 },
     reply: result.reply,
     progressChanged,
+    ...(recorded ? { recorded } : {}),
   };
 }

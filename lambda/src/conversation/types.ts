@@ -132,4 +132,6 @@ export interface TurnOutput {
   reply: Reply;
   /** true when `progress` differs from the input and must be saved. */
   progressChanged: boolean;
+  /** The answer this turn recorded for a step, if any (for metrics: which steps fix speakers). */
+  recorded?: TriedStep;
 }

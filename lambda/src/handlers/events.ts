@@ -5,6 +5,7 @@ import type { BareEvent } from './intents';
 import {
   DEVICE_SLOT,
   INTENT_EVENTS,
+  CHOOSE_DEVICE_INTENT,
   LIST_DEVICES_INTENT,
   MOVE_MUSIC_INTENT,
   THIS_ECHO_ID,
@@ -28,11 +29,14 @@ function resolved(slot: Slot | undefined): { id?: string; name?: string } | unde
 export function intentToEvent(request: IntentRequest): ConversationEvent | MusicEvent {
   const { name, slots } = request.intent;
   if (name === LIST_DEVICES_INTENT) return { type: 'listDevices' };
-  if (name === MOVE_MUSIC_INTENT) {
+  if (name === MOVE_MUSIC_INTENT || name === CHOOSE_DEVICE_INTENT) {
+    const answer = name === CHOOSE_DEVICE_INTENT ? { answer: true } : {};
     const slot = slots?.[DEVICE_SLOT];
-    if (resolved(slot)?.id === THIS_ECHO_ID) return { type: 'moveMusic', thisEcho: true };
+    if (resolved(slot)?.id === THIS_ECHO_ID) return { type: 'moveMusic', thisEcho: true, ...answer };
     // The words as said: Spotify device names are the user's own, matched fuzzily by the hand-off.
-    return slot?.value ? { type: 'moveMusic', device: slot.value } : { type: 'moveMusic' };
+    return slot?.value
+      ? { type: 'moveMusic', device: slot.value, ...answer }
+      : { type: 'moveMusic', ...answer };
   }
   if (name === SYMPTOM_INTENT) {
     const slot = slots?.[SYMPTOM_SLOT];

@@ -42,6 +42,8 @@ export const SPEAKER_NAME_INTENT = 'SpeakerNameIntent';
 export const SPEAKER_NAME_SLOT = 'speakerName';
 export const LIST_DEVICES_INTENT = 'ListDevicesIntent';
 export const MOVE_MUSIC_INTENT = 'MoveMusicIntent';
+/** A device name alone ("the kitchen echo"): an answer to "which one?". */
+export const CHOOSE_DEVICE_INTENT = 'ChooseDeviceIntent';
 export const DEVICE_SLOT = 'device';
 /** The DeviceNameType value id for "this echo", "here", "this one". */
 export const THIS_ECHO_ID = 'this_echo';

@@ -15,15 +15,18 @@ import type { ConversationEvent } from '../conversation/types';
 import { render, translateLine } from '../i18n/render';
 import type { Translator } from '../i18n/translators';
 import { translatorFor } from '../i18n/translators';
+import { DIMENSION, METRIC } from '../platform/metric-names';
+import type { SkillMetrics } from '../platform/metrics';
 import type { ProgressiveSender } from '../platform/progressive-response';
 import { userKeyOf } from '../state/user-key';
 import { intentToEvent } from './events';
-import type { SessionState, TurnDeps } from './turn';
+import type { SessionState, TurnDeps, TurnFacts } from './turn';
 import { emptySession, runTurn } from './turn';
 
 export interface HandlerDeps extends TurnDeps {
   translators: Map<string, Translator>;
   progressive: ProgressiveSender;
+  metrics: SkillMetrics;
 }
 
 /** Session attributes come back from Alexa as we sent them, but are checked anyway before use. */
@@ -48,6 +51,24 @@ function eventOf(input: HandlerInput): ConversationEvent | MusicEvent {
   return type === 'LaunchRequest'
     ? { type: 'launch' }
     : intentToEvent(input.requestEnvelope.request as IntentRequest);
+}
+
+/** The turn's metrics: one EMF line for the turn, plus one per dimensioned count. */
+function recordTurn(metrics: SkillMetrics, facts: TurnFacts, ms: number): void {
+  metrics.count(METRIC.turns);
+  metrics.milliseconds(METRIC.turnLatency, ms);
+  const { answered, fixedBy, gaveUpAt, music } = facts;
+  if (answered)
+    metrics.count(METRIC.stepOutcome, {
+      [DIMENSION.step]: answered.step,
+      [DIMENSION.outcome]: answered.outcome,
+    });
+  if (fixedBy) metrics.count(METRIC.fixed, { [DIMENSION.step]: fixedBy });
+  if (gaveUpAt) metrics.count(METRIC.gaveUp, { [DIMENSION.step]: gaveUpAt });
+  if (facts.safetyStop) metrics.count(METRIC.safetyStops);
+  if (music) metrics.count(METRIC.spotifyHandoff, { [DIMENSION.result]: music });
+  if (facts.storageTrouble) metrics.count(METRIC.storageErrors);
+  metrics.flush();
 }
 
 /** LaunchRequest and every IntentRequest: one conversation turn. */
@@ -76,14 +97,22 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
       else if (words.card) builder.withStandardCard(words.card.title, words.card.text);
       if (words.reprompt) builder.reprompt(words.reprompt);
       else builder.withShouldEndSession(true);
+      const ms = deps.now() - started;
+      recordTurn(deps.metrics, turn.facts, ms);
       deps.logger.info('turn', {
         requestId: env.request.requestId,
         requestType: env.request.type,
         intent: env.request.type === 'IntentRequest' ? env.request.intent.name : undefined,
         event: event.type,
         step: turn.stepId,
+        outcome: turn.facts.answered?.outcome,
+        answeredStep: turn.facts.answered?.step,
+        fixed: turn.facts.fixedBy !== undefined,
+        music: turn.facts.music,
         saved: turn.saved,
-        ms: deps.now() - started,
+        storageTrouble: turn.facts.storageTrouble || undefined,
+        user: userKeyOf(request.userId).slice(0, 12),
+        latencyMs: ms,
       });
       return builder.getResponse();
     },
@@ -113,6 +142,17 @@ export function quietHandler(deps: HandlerDeps): RequestHandler {
       const request = input.requestEnvelope.request as unknown as Record<string, unknown>;
       const error = request.error as { type?: string; message?: string } | undefined;
       const fields = { requestType: request.type, reason: request.reason, errorType: error?.type };
+      // Walking away mid-journey (no answer to the reprompt, or "exit") is giving up at that step.
+      const progress = (input.requestEnvelope.session?.attributes as Partial<SessionState> | undefined)
+        ?.progress;
+      if (
+        request.type === 'SessionEndedRequest' &&
+        request.reason !== 'ERROR' &&
+        progress?.status === 'active'
+      ) {
+        deps.metrics.count(METRIC.gaveUp, { [DIMENSION.step]: progress.stepId });
+        deps.metrics.flush();
+      }
       if (request.type === 'SessionEndedRequest' && request.reason === 'ERROR') {
         deps.logger.warn('session ended with an error', { ...fields, errorMessage: error?.message });
       } else if (request.type === 'System.ExceptionEncountered') {

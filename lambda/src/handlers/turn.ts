@@ -1,6 +1,14 @@
 import type { MusicCall, MusicEvent, MusicPending, MusicReply } from '../conversation/music';
-import { musicReply, offerMusic, planMusic, WORKING } from '../conversation/music';
-import type { ConversationEvent, Flow, Line, Progress, Reply, SessionScratch } from '../conversation/types';
+import { isMusicEvent, musicReply, offerMusic, planMusic, WORKING } from '../conversation/music';
+import type {
+  ConversationEvent,
+  Flow,
+  Line,
+  Progress,
+  Reply,
+  SessionScratch,
+  TriedStep,
+} from '../conversation/types';
 import { isProgress } from '../conversation/progress-guard';
 import { freshProgress, transition } from '../conversation/transition';
 import type { SpotifyHandoff } from '../spotify/handoff';
@@ -63,6 +71,21 @@ export interface TurnRequest {
   startedAt: number;
 }
 
+/** What happened in a turn, for the log line and the metrics. */
+export interface TurnFacts {
+  /** The step answered this turn and how. */
+  answered?: TriedStep;
+  /** The journey ended with a working speaker; the step whose answer got there. */
+  fixedBy?: string;
+  safetyStop: boolean;
+  /** The user stopped mid-journey at this step. */
+  gaveUpAt?: string;
+  /** The Spotify hand-off's result: moved, unconfirmed, choose, noMatch, noDevices, failed:<kind>. */
+  music?: string;
+  /** DynamoDB could not be read or written. */
+  storageTrouble: boolean;
+}
+
 export interface TurnResult {
   reply: Reply;
   session: SessionState;
@@ -71,6 +94,7 @@ export interface TurnResult {
   /** For the per-turn log line. */
   stepId?: string;
   saved: boolean;
+  facts: TurnFacts;
 }
 
 /** What one turn decided, before it is saved. */
@@ -81,6 +105,8 @@ interface Decision {
   misunderstood: number;
   musicPending?: MusicPending;
   linkAccount?: boolean;
+  recorded?: TriedStep;
+  music?: string;
 }
 
 const STORAGE_DOWN: Line = { key: 'errors.storageDown' };
@@ -170,7 +196,28 @@ export async function runTurn(
     linkAccount: decision.linkAccount === true,
     stepId: decision.progress?.stepId,
     saved,
+    facts: factsOf(request, loaded.session.progress, decision, storageDown),
   };
+}
+
+function factsOf(
+  request: TurnRequest,
+  before: Progress | undefined,
+  decision: Decision,
+  storageTrouble: boolean,
+): TurnFacts {
+  const after = decision.progress;
+  const facts: TurnFacts = {
+    safetyStop: after?.status === 'safety' && before?.status !== 'safety',
+    storageTrouble,
+  };
+  if (decision.recorded) facts.answered = decision.recorded;
+  if (after?.status === 'resolved' && before?.status !== 'resolved' && decision.recorded) {
+    facts.fixedBy = decision.recorded.step;
+  }
+  if (request.event.type === 'stop' && before?.status === 'active') facts.gaveUpAt = before.stepId;
+  if (decision.music) facts.music = decision.music;
+  return facts;
 }
 
 /** Music requests (and answers to music questions) go to the hand-off; everything else to the flow. */
@@ -180,7 +227,7 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
   const context = { linked, pending: session.musicPending, remembered: before?.musicDevice };
   const plan = planMusic(context, request.event);
   if (plan.kind === 'pass') {
-    const event = request.event as ConversationEvent;
+    const event: ConversationEvent = isMusicEvent(request.event) ? { type: 'unknown' } : request.event;
     const out = transition(deps.flow, { progress: before, session, newSession: request.newSession }, event);
     const fixedNow = out.progress?.status === 'resolved' && before?.status !== 'resolved';
     const decision: Decision = {
@@ -188,12 +235,14 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
       changed: out.progressChanged,
       reply: out.reply,
       misunderstood: out.session.misunderstood,
+      ...(out.recorded ? { recorded: out.recorded } : {}),
     };
     if (!fixedNow || !linked || !deps.music) return decision;
     const offered = offerMusic(out.reply);
     return { ...decision, reply: offered.reply, musicPending: offered.pending };
   }
-  const music = plan.kind === 'reply' ? plan.reply : await callSpotify(deps, plan.call, request);
+  const called = plan.kind === 'call' ? await callSpotify(deps, plan.call, request) : undefined;
+  const music = called?.reply ?? (plan as { reply: MusicReply }).reply;
   let progress = before;
   if (music.remember && music.remember !== before?.musicDevice) {
     progress = { ...(before ?? freshProgress(deps.flow)), musicDevice: music.remember };
@@ -205,6 +254,7 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
     misunderstood: 0,
     musicPending: music.pending,
     linkAccount: music.linkAccount,
+    ...(called ? { music: called.outcome } : {}),
   };
 }
 
@@ -213,8 +263,14 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
  * something at once; the progressive response is awaited (bounded by its own timeout) before the
  * turn answers, because it must arrive first.
  */
-async function callSpotify(deps: TurnDeps, call: MusicCall, request: TurnRequest): Promise<MusicReply> {
-  if (!deps.music || !request.token) return musicReply({ kind: 'failed', failure: 'unexpected' });
+async function callSpotify(
+  deps: TurnDeps,
+  call: MusicCall,
+  request: TurnRequest,
+): Promise<{ reply: MusicReply; outcome: string }> {
+  if (!deps.music || !request.token) {
+    return { reply: musicReply({ kind: 'failed', failure: 'unexpected' }), outcome: 'failed:unconfigured' };
+  }
   const { handoff, budgetMs } = deps.music;
   const deadline = request.startedAt + budgetMs;
   const spoken = request.progressive?.(WORKING) ?? Promise.resolve();
@@ -223,9 +279,10 @@ async function callSpotify(deps: TurnDeps, call: MusicCall, request: TurnRequest
       ? await handoff.listDevices(request.token, deadline)
       : await handoff.move(request.token, call.target, deadline);
   await spoken;
+  const result = outcome.kind === 'failed' ? `failed:${outcome.failure}` : outcome.kind;
   if (outcome.kind === 'failed')
     deps.logger.warn('spotify hand-off failed', { op: call.op, failure: outcome.failure });
-  return musicReply(outcome);
+  return { reply: musicReply(outcome), outcome: result };
 }
 
 /**
@@ -245,5 +302,13 @@ function carryOn(deps: TurnDeps, session: SessionState, why: Line): TurnResult {
     unsaved: out.progressChanged,
     musicPending: undefined,
   };
-  return { reply: out.reply, session: next, linkAccount: false, stepId: out.progress?.stepId, saved: false };
+  const facts: TurnFacts = { safetyStop: false, storageTrouble: false };
+  return {
+    reply: out.reply,
+    session: next,
+    linkAccount: false,
+    stepId: out.progress?.stepId,
+    saved: false,
+    facts,
+  };
 }

@@ -38,6 +38,13 @@ const failureOf = (error: unknown): SpotifyFailure =>
 
 class OutOfTime extends Error {}
 
+/** "Which one?" among devices; devices sharing one name cannot be told apart by voice, so say that. */
+function choice(devices: SpotifyDevice[], thisEcho: boolean): MoveResult {
+  const candidates = names(devices);
+  if (candidates.length === 1) return { kind: 'sameName', device: candidates[0] as string };
+  return { kind: 'choose', candidates, thisEcho };
+}
+
 /**
  * Moves a user's Spotify playback to the device they name, within a deadline that keeps the whole
  * Alexa turn far inside its ~8 s: every call gets what is left (capped), retries are bounded, and the
@@ -83,15 +90,14 @@ export class SpotifyHandoff {
     if (target.kind === 'thisEcho') {
       const echos = controllable.filter(isEcho);
       if (echos.length === 1) return { kind: 'device', device: echos[0] as SpotifyDevice & { id: string } };
-      if (echos.length > 1) return result({ kind: 'choose', candidates: names(echos), thisEcho: true });
+      if (echos.length > 1) return result(choice(echos, true));
       return result(
         controllable.length ? { kind: 'noMatch', available: names(controllable) } : { kind: 'noDevices' },
       );
     }
     const match = matchByName(controllable, target.name, (d) => d.name);
     if (match.kind === 'one') return { kind: 'device', device: match.item };
-    if (match.kind === 'several')
-      return result({ kind: 'choose', candidates: names(match.items), thisEcho: false });
+    if (match.kind === 'several') return result(choice(match.items, false));
     // A device Spotify lists but will not let anyone control: say so rather than "not found".
     const blocked = matchByName(
       all.filter((d) => !usable(d)),
@@ -168,7 +174,10 @@ export class SpotifyHandoff {
       await this.deps.sleep(this.timing.pollIntervalMs);
       if (status === 202 && !resent && this.left(deadline) > this.timing.minCallMs * 2) {
         resent = true;
-        status = await this.deps.api.transferPlayback(token, id, true, this.callOptions(deadline));
+        // Only a nudge: the first transfer was accepted, so a failed resend leaves the polls to confirm it.
+        status = await this.deps.api
+          .transferPlayback(token, id, true, this.callOptions(deadline))
+          .catch(() => status);
       }
     }
     return { kind: 'unconfirmed', device: name };

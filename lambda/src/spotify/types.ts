@@ -93,6 +93,8 @@ export type MoveResult =
   | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
   | { kind: 'noMatch'; available: string[] }
   | { kind: 'noDevices' }
+  /** Several devices carry the name the user said, so voice cannot pick one. */
+  | { kind: 'sameName'; device: string }
   | { kind: 'failed'; failure: SpotifyFailure; device?: string };
 
 export type ListResult = { kind: 'devices'; names: string[] } | { kind: 'failed'; failure: SpotifyFailure };

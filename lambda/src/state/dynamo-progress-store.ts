@@ -19,7 +19,7 @@ import { userKeyOf } from './user-key';
 export const SCHEMA_VERSION = 1;
 /** Progress is forgotten this long after the last write (DynamoDB TTL plus the check in `load`). */
 export const PROGRESS_TTL_SECONDS = 30 * 24 * 60 * 60;
-export const DEFAULT_CALL_BUDGET_MS = 1500;
+export const DEFAULT_CALL_BUDGET_MS = 1000;
 export const DEFAULT_TIMEOUTS = { connectionTimeoutMs: 300, requestTimeoutMs: 600, maxAttempts: 3 } as const;
 
 export interface StoredProgress {
