@@ -25,3 +25,5 @@ export const METRIC = {
 } as const;
 
 export const DIMENSION = { step: 'Step', outcome: 'Outcome', result: 'Result' } as const;
+/** The dimension Powertools Metrics adds to every metric, valued METRICS_SERVICE. */
+export const SERVICE_DIMENSION = 'service';
