@@ -17,12 +17,9 @@
  * SIGTERM or SIGINT: stop accepting, let in-flight requests finish (at most SHUTDOWN_GRACE_MS, default
  * 10 s), close the server and the local dynalite, exit 0. A second signal exits at once with 1.
  */
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { readConfig } from '../lambda/src/config';
 import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
 
-const ROOT = path.join(__dirname, '..');
 export const INSECURE_FLAG = '--insecure-local';
 const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
@@ -91,17 +88,9 @@ async function main(): Promise<void> {
   const { ensureTable } = await import('../lambda/src/state/ensure-table');
   const { createAlexaVerifiers, SkillIdVerifier } = await import('../lambda/src/web/request-verification');
   const { createServer } = await import('../lambda/src/web/server');
-  const { startDynalite } = await import('./local/dynalite-server');
+  const { startLocalDatabase } = await import('./local/dynalite-server');
 
-  let db: { endpoint: string; close(): Promise<void> } | undefined;
-  if (args.insecureLocal) {
-    if (!process.env.DYNAMODB_ENDPOINT) {
-      const dataDir = path.join(ROOT, '.local', 'serve-dynalite');
-      mkdirSync(dataDir, { recursive: true });
-      db = await startDynalite({ path: dataDir });
-      process.env.DYNAMODB_ENDPOINT = db.endpoint;
-    }
-  }
+  const db = args.insecureLocal ? await startLocalDatabase('serve-dynalite') : undefined;
   const config = readConfig(process.env);
   const logger = createJsonLogger(parseLevel(config.logLevel));
   if (args.insecureLocal) {

@@ -8,8 +8,6 @@
  * office speaker" works with no Spotify account. With SPOTIFY_ACCESS_TOKEN set, the real Web API is
  * used with that token. `--unlinked` runs as a user who has not linked Spotify.
  */
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
 import readline from 'node:readline';
 import type { ResponseEnvelope } from 'ask-sdk-model';
 import { readConfig } from '../lambda/src/config';
@@ -18,12 +16,11 @@ import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
 import { noMetrics } from '../lambda/src/platform/metrics';
 import { createDynamoClient } from '../lambda/src/state/dynamo-progress-store';
 import { ensureTable } from '../lambda/src/state/ensure-table';
-import { startDynalite } from './local/dynalite-server';
+import { startLocalDatabase } from './local/dynalite-server';
 import type { SimulatorFault, SimulatorOperation } from './local/spotify-simulator';
 import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-simulator';
 import { VirtualEcho } from './local/virtual-echo';
 
-const ROOT = path.join(__dirname, '..');
 const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
   TABLE_NAME: 'speaker-helper-local',
@@ -62,13 +59,7 @@ function show(response: ResponseEnvelope, print: (line: string) => void): void {
 
 async function main(): Promise<void> {
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) process.env[name] ??= value;
-  let db: { endpoint: string; close(): Promise<void> } | undefined;
-  if (!process.env.DYNAMODB_ENDPOINT) {
-    const dataDir = path.join(ROOT, '.local', 'dynalite');
-    mkdirSync(dataDir, { recursive: true });
-    db = await startDynalite({ path: dataDir });
-    process.env.DYNAMODB_ENDPOINT = db.endpoint;
-  }
+  const db = await startLocalDatabase('dynalite');
   const config = readConfig(process.env);
   const client = createDynamoClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   await ensureTable(client, config.tableName, { log: () => {} });

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -44,4 +46,18 @@ export async function startDynalite(options: { path?: string } = {}): Promise<Dy
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * For local runs (`npm start`, `npm run serve -- --insecure-local`): a dynalite keeping its data under
+ * .local/<folder>, so progress survives a restart, unless DYNAMODB_ENDPOINT already names a server.
+ * Sets DYNAMODB_ENDPOINT for the configuration read after it.
+ */
+export async function startLocalDatabase(folder: string): Promise<DynaliteHandle | undefined> {
+  if (process.env.DYNAMODB_ENDPOINT) return undefined;
+  const dataDir = path.join(__dirname, '..', '..', '.local', folder);
+  mkdirSync(dataDir, { recursive: true });
+  const db = await startDynalite({ path: dataDir });
+  process.env.DYNAMODB_ENDPOINT = db.endpoint;
+  return db;
 }
