@@ -34,7 +34,8 @@ export function isMusicPending(value: unknown): value is MusicPending {
     v.kind === 'choose' &&
     typeof v.thisEcho === 'boolean' &&
     Array.isArray(v.candidates) &&
-    v.candidates.every((c) => typeof c === 'string')
+    v.candidates.length <= 20 &&
+    v.candidates.every((c) => typeof c === 'string' && c.length <= 200)
   );
 }
 

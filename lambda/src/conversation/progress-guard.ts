@@ -1,5 +1,9 @@
 import type { Flow, Outcome, Progress, ProgressStatus, TriedStep } from './types';
 import { SYMPTOMS } from './types';
+import { MAX_HISTORY, MAX_SPEAKER_NAME, MAX_TRIED } from './transition';
+
+/** Longest Spotify device name kept. */
+export const MAX_NAME = 200;
 
 // Records (not arrays) so adding a member to the union fails to compile until it is listed here.
 const OUTCOMES: Record<Outcome, true> = {
@@ -49,5 +53,12 @@ export function isProgress(value: unknown, flow: Flow): value is Progress {
   if (progressProblem(value) !== undefined) return false;
   const known = (id: string) => Object.prototype.hasOwnProperty.call(flow.steps, id);
   const p = value as Progress;
-  return known(p.stepId) && p.history.every(known);
+  if (!known(p.stepId) || !p.history.every(known)) return false;
+  // Bounded like the transition keeps it, so forged or corrupted data cannot grow a response.
+  if (p.history.length > MAX_HISTORY || p.tried.length > MAX_TRIED) return false;
+  if ((p.speakerName?.length ?? 0) > MAX_SPEAKER_NAME || (p.musicDevice?.length ?? 0) > MAX_NAME)
+    return false;
+  // The status must fit the step: an end step carries its own outcome, any other step is active.
+  const step = flow.steps[p.stepId];
+  return step?.kind === 'end' ? p.status === step.outcome : p.status === 'active';
 }

@@ -46,7 +46,8 @@ export function intentToEvent(request: IntentRequest): ConversationEvent | Music
     const slot = slots?.[SPEAKER_NAME_SLOT];
     return { type: 'speakerName', name: resolved(slot)?.name ?? slot?.value };
   }
-  const mapped = INTENT_EVENTS[name];
+  // Own properties only: an intent named "toString" must not find Object.prototype's.
+  const mapped = Object.prototype.hasOwnProperty.call(INTENT_EVENTS, name) ? INTENT_EVENTS[name] : undefined;
   if (!mapped) return { type: 'unknown' };
   return typeof mapped === 'string' ? ({ type: mapped } as BareEvent) : mapped;
 }

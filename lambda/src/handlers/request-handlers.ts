@@ -38,7 +38,9 @@ function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
     loaded: attrs.loaded === true,
     progress: isProgress(attrs.progress, deps.flow) ? attrs.progress : undefined,
     version:
-      Number.isInteger(attrs.version) && (attrs.version as number) >= 0 ? (attrs.version as number) : 0,
+      Number.isSafeInteger(attrs.version) && (attrs.version as number) >= 0 && (attrs.version as number) < 1e9
+        ? (attrs.version as number)
+        : 0,
     unsaved: attrs.unsaved === true,
     warnedStorage: attrs.warnedStorage === true,
     misunderstood: Number.isInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
@@ -148,7 +150,8 @@ export function quietHandler(deps: HandlerDeps): RequestHandler {
       if (
         request.type === 'SessionEndedRequest' &&
         request.reason !== 'ERROR' &&
-        progress?.status === 'active'
+        isProgress(progress, deps.flow) &&
+        progress.status === 'active'
       ) {
         deps.metrics.count(METRIC.gaveUp, { [DIMENSION.step]: progress.stepId });
         deps.metrics.flush();
