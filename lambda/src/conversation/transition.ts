@@ -235,7 +235,9 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
         reply: enter(flow, flow.safety, []),
       };
     case 'speakerName': {
-      const name = event.name?.trim().slice(0, MAX_SPEAKER_NAME);
+      const said = event.name?.trim().slice(0, MAX_SPEAKER_NAME);
+      // Recogniser placeholders are no name ("your null" would be spoken otherwise).
+      const name = said && !/^(null|undefined|nan|\?)$/i.test(said) ? said : undefined;
       if (!name) return { progress, reply: ask(flow, id, [say('speakerName.missing')]) };
       return {
         progress: { ...progress, speakerName: name },
