@@ -9,6 +9,9 @@ await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // ESM builds first: packages without an `exports` map (@aws-sdk/client-dynamodb, util-dynamodb) would
+  // otherwise give their CommonJS builds, which esbuild cannot tree-shake (bench/FINDINGS.md, R5: about -24%).
+  mainFields: ['module', 'main'],
   format: 'cjs',
   minify: true,
   sourcemap: 'linked',

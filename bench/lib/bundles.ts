@@ -18,6 +18,8 @@ export const BUILD_OPTIONS: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
+  // As build.mjs (R5): both bundles tree-shake the AWS SDK's ESM builds, so the comparison stays like for like.
+  mainFields: ['module', 'main'],
   format: 'cjs',
   minify: true,
   sourcemap: 'linked',

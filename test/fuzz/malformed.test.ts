@@ -16,8 +16,9 @@
  * - nothing is polluted (Object.prototype), and the store is never corrupted: after the flood each user's
  *   item is absent or valid, and a normal conversation for a flooded user still works and resumes.
  *
- * fast-check picks a new seed each run and prints it (with the shrunk envelope) on failure; replay with
- * FUZZ_SEED=<seed> (and FUZZ_RUNS=<n> for a longer search).
+ * The seed is fixed (DEFAULT_FUZZ_SEED in ./fuzz-params), so every run checks the same cases; on failure
+ * fast-check prints the seed with the shrunk envelope. FUZZ_SEED=<seed> runs another seed (FUZZ_SEED=random
+ * draws one) and FUZZ_RUNS=<n> sets the number of runs.
  */
 import type { Skill } from 'ask-sdk-core';
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
@@ -38,12 +39,11 @@ import { send } from '../web/http';
 import type { Answer } from '../web/http';
 import { CHAIN_BASE_URL, createTestPki, signBody } from '../web/pki';
 import type { TestPki } from '../web/pki';
+import { fuzzSettings } from './fuzz-params';
 
-const NUM_RUNS = Number(process.env.FUZZ_RUNS) || 150;
-const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+const { runs: NUM_RUNS, params } = fuzzSettings(150);
 /** A jest limit for a whole property (runs plus shrinking a failure), not a timed assertion. */
 const PROPERTY_TIMEOUT_MS = 120_000;
-const params = (numRuns: number) => ({ numRuns, ...SEED });
 /** Generous: a turn takes milliseconds here; only a hang comes near it. */
 const SETTLE_MS = 10_000;
 
@@ -605,5 +605,52 @@ describe('malformed envelopes', () => {
     expect(stored?.progress).toEqual(at);
     const again = await turn({ type: 'LaunchRequest' }, true);
     expect((again.sessionAttributes as { progress: Progress }).progress).toEqual(at);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// What the properties found, shrunk to one request each.
+
+describe('found by fuzzing (minimal inputs)', () => {
+  // Found by fuzzing, now fixed: lambda/src/platform/logger.ts serialised log fields as they came, and the quiet
+  // handler logs a request's own `cause` and `error.message`: a cause nested 10,000 levels (or an exception with a
+  // 10,000-long `cause` chain) overflowed the stack in JSON.stringify, so the request ended in the error handler,
+  // and a 1 MB message made a 1 MB log line. Log fields are now bounded (depth, length, size) and never throw.
+  it.each<[string, unknown]>([
+    ['an object nested 10,000 levels', DEEP_OBJECT],
+    ['an array nested 10,000 levels', DEEP_ARRAY],
+    ['a 1 MB string', ONE_MB],
+  ])('a System.ExceptionEncountered whose cause is %s is logged, bounded', async (_what, cause) => {
+    const lines: string[] = [];
+    const logged = buildSkill({
+      store: table.store(),
+      logger: createJsonLogger('debug', (line) => lines.push(line)),
+      skillId: TEST_SKILL_ID,
+      progressive: async () => undefined,
+    });
+    const application = { applicationId: TEST_SKILL_ID };
+    const user = { userId: USERS[1] as string };
+    const envelope = {
+      version: '1.0',
+      context: { System: { application, user, apiEndpoint: 'http://127.0.0.1:9' } },
+      request: {
+        type: 'System.ExceptionEncountered',
+        requestId: 'amzn1.echo-api.request.FUZZ-BUG',
+        timestamp: new Date().toISOString(),
+        locale: 'en-US',
+        error: { type: 'INVALID_RESPONSE', message: ONE_MB },
+        cause,
+      },
+    } as unknown as RequestEnvelope;
+    const response = await logged.invoke(envelope);
+    expect(response.response).toEqual({});
+    expect(lines.filter((line) => line.includes('unhandled error'))).toEqual([]);
+    const line = lines.find((l) => l.includes('Alexa reported an error with a response'));
+    expect(line).toBeDefined();
+    expect((line as string).length).toBeLessThan(200_000);
+    expect(JSON.parse(line as string)).toMatchObject({
+      level: 'error',
+      requestType: 'System.ExceptionEncountered',
+    });
   });
 });

@@ -16,8 +16,9 @@
  * - a launch in a fresh session resumes at the stored step when the journey was under way (nothing lost), and
  *   starts at the flow's start otherwise.
  *
- * fast-check picks a new seed each run and prints it (with the shrunk sequence) on failure; replay with
- * FUZZ_SEED=<seed> (and FUZZ_RUNS=<n> for a longer search).
+ * The seed is fixed (DEFAULT_FUZZ_SEED in ./fuzz-params), so every run checks the same cases; on failure
+ * fast-check prints the seed with the shrunk sequence. FUZZ_SEED=<seed> runs another seed (FUZZ_SEED=random
+ * draws one) and FUZZ_RUNS=<n> sets the number of runs.
  */
 import { randomUUID } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -41,9 +42,9 @@ import { TEST_SKILL_ID, TEST_SPOTIFY_TIMING, words } from '../support/conversati
 import { loadModel } from '../support/model';
 import { createTestTable } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
+import { fuzzSettings } from './fuzz-params';
 
-const NUM_RUNS = Number(process.env.FUZZ_RUNS) || 100;
-const SEED = process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {};
+const { runs: NUM_RUNS, params } = fuzzSettings(100);
 /** A jest limit for a whole property (runs plus shrinking a failure), not a timed assertion. */
 const PROPERTY_TIMEOUT_MS = 120_000;
 const GENERIC = words('errors.generic');
@@ -482,7 +483,7 @@ describe('random sequences of turns, users and devices', () => {
   it(
     'always answer, keep the stored item valid, and never lose or rewind progress',
     async () => {
-      await fc.assert(fc.asyncProperty(scenario, run), { numRuns: NUM_RUNS, ...SEED });
+      await fc.assert(fc.asyncProperty(scenario, run), params(NUM_RUNS));
     },
     PROPERTY_TIMEOUT_MS,
   );

@@ -11,7 +11,12 @@ import { promisify } from 'node:util';
 import type { ResponseEnvelope } from 'ask-sdk-model';
 import { createTranslators } from '../../lambda/src/i18n/translators';
 import { METRIC, METRICS_NAMESPACE } from '../../lambda/src/platform/metric-names';
-import { LaunchRequestBuilder, settingsFor } from '../support/ask-sdk-test-shim';
+import {
+  inSession,
+  IntentRequestBuilder,
+  LaunchRequestBuilder,
+  settingsFor,
+} from '../support/ask-sdk-test-shim';
 import { assertCertifiable, plainSpeech } from '../support/certification';
 import { createTestTable } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
@@ -77,7 +82,8 @@ const localEnv = () => ({
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
 });
-const launch = (skillId: string) => new LaunchRequestBuilder(settingsFor(skillId, USER_ID)).build();
+const launch = (skillId: string, userId = USER_ID) =>
+  new LaunchRequestBuilder(settingsFor(skillId, userId)).build();
 
 describe('the Lambda bundle', () => {
   it('is one file under the 1 MB budget', () => {
@@ -108,6 +114,26 @@ describe('the Lambda bundle', () => {
       expect.arrayContaining([METRIC.turns, METRIC.turnLatency]),
     );
     console.log(`A turn's log line and metrics, as the Lambda writes them:\n${lines.join('\n')}`);
+  });
+
+  it('saves an answer in DynamoDB, and a later session in another process resumes there', async () => {
+    const user = `${USER_ID}-RESUME`;
+    const opened = await run(launch(SKILL_ID, user), localEnv());
+    const symptom = new IntentRequestBuilder(settingsFor(SKILL_ID, user), 'SymptomIntent')
+      .withSlotResolution('symptom', "alexa can't find my speaker", 'SymptomType', 'cant_find')
+      .build();
+    const attributes = opened.response.sessionAttributes ?? {};
+    const answered = await run(inSession(symptom, { attributes, isNew: false }), localEnv());
+    assertCertifiable(answered.response);
+    expect(plainSpeech(answered.response)).not.toContain(enUS.t('errors.storageDown'));
+    const question = plainSpeech(answered.response);
+
+    const back = await run(launch(SKILL_ID, user), localEnv());
+    expect(plainSpeech(back.response)).toContain(enUS.t('welcome.returning'));
+    // The step it resumes at is the one the answer led to: its question is asked again.
+    const lastSentence = question.split(/(?<=[.?!])\s+/).pop() ?? '';
+    expect(lastSentence.length).toBeGreaterThan(0);
+    expect(plainSpeech(back.response)).toContain(lastSentence);
   });
 
   it('rejects a request for another skill', async () => {

@@ -188,6 +188,54 @@ describe('DynamoProgressStore against dynalite', () => {
     expect(await bedroom.load(user)).toMatchObject({ version: 2, progress: fullProgress });
   });
 
+  describe("a writer's own earlier write is not another device's change", () => {
+    const kitchen = { id: 'session-kitchen' };
+    const bedroom = { id: 'session-bedroom' };
+
+    test('a save repeated after its answer was lost goes through, at the version it announced', async () => {
+      const store = table.store();
+      const user = newUser();
+      const first = await store.save(user, minimalProgress, 0, kitchen);
+      // The SDK resends the same request when an answer is lost; the item already carries this writer.
+      const again = await store.save(user, minimalProgress, 0, kitchen);
+      expect(again.version).toBe(first.version);
+      const moved = await store.save(user, fullProgress, 1, kitchen);
+      expect(await store.save(user, fullProgress, 1, kitchen)).toMatchObject({ version: moved.version });
+      expect(await store.load(user)).toMatchObject({ version: 2, progress: fullProgress });
+    });
+
+    test('a write applied after the writer gave up: the next save lands above it', async () => {
+      const store = table.store();
+      const user = newUser();
+      await store.save(user, minimalProgress, 0, kitchen);
+      // The session still believes version 1 and knows it may have sent version 2.
+      await store.save(user, { ...minimalProgress, stepId: 'late' }, 1, kitchen);
+      const next = await store.save(user, fullProgress, 1, { ...kitchen, unconfirmedVersion: 2 });
+      expect(next.version).toBe(3);
+      expect(await store.load(user)).toMatchObject({ version: 3, progress: fullProgress });
+    });
+
+    test('another device wrote in between: a conflict, whatever this writer sent before', async () => {
+      const store = table.store();
+      const user = newUser();
+      await store.save(user, minimalProgress, 0, kitchen);
+      await store.save(user, { ...minimalProgress, stepId: 'bedroom' }, 1, bedroom);
+      const before = await rawItem(user);
+      await expect(store.save(user, fullProgress, 1, kitchen)).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(
+        store.save(user, fullProgress, 0, { ...kitchen, unconfirmedVersion: 1 }),
+      ).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await rawItem(user)).toEqual(before);
+    });
+
+    test("a new user's first save is one write", async () => {
+      const sent: string[] = [];
+      const store = table.store({ onOperation: (op) => sent.push(op) });
+      await store.save(newUser(), minimalProgress, 0, kitchen);
+      expect(sent).toEqual(['save']);
+    });
+  });
+
   test('two first-time saves racing: exactly one wins', async () => {
     const user = newUser();
     const results = await Promise.allSettled([

@@ -2,20 +2,20 @@ import type { ErrorHandler, HandlerInput, RequestHandler } from 'ask-sdk-core';
 import {
   escapeXmlCharacters,
   getAccountLinkingAccessToken,
-  getLocale,
   getRequestType,
   getUserId,
   isNewSession,
 } from 'ask-sdk-core';
-import type { IntentRequest, Response } from 'ask-sdk-model';
+import type { IntentRequest, RequestEnvelope, Response } from 'ask-sdk-model';
 import { isProgress } from '../conversation/progress-guard';
-import type { MusicEvent } from '../conversation/music';
+import type { MusicEvent, MusicPending } from '../conversation/music';
 import { isMusicPending } from '../conversation/music';
-import type { ConversationEvent } from '../conversation/types';
+import type { ConversationEvent, Flow } from '../conversation/types';
 import { render, translateLine } from '../i18n/render';
 import type { Translator } from '../i18n/translators';
 import { translatorFor } from '../i18n/translators';
 import { DIMENSION, METRIC } from '../platform/metric-names';
+import type { LogFields } from '../platform/logger';
 import type { SkillMetrics } from '../platform/metrics';
 import type { ProgressiveSender } from '../platform/progressive-response';
 import { userKeyOf } from '../state/user-key';
@@ -29,23 +29,115 @@ export interface HandlerDeps extends TurnDeps {
   metrics: SkillMetrics;
 }
 
+/** Every key the skill keeps in session attributes; a record, so a new SessionState key must be listed. */
+const SESSION_KEYS: Record<keyof SessionState, true> = {
+  loaded: true,
+  progress: true,
+  version: true,
+  unsaved: true,
+  warnedStorage: true,
+  misunderstood: true,
+  musicPending: true,
+  writerId: true,
+  unconfirmedVersion: true,
+};
+/** Writer ids are random UUIDs (36 characters); anything much longer was not written by the skill. */
+const MAX_WRITER_ID = 100;
+
+const isWriterId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_WRITER_ID;
+/** Versions past this are not ones the skill wrote (it adds one per save). */
+const MAX_VERSION = 1e9;
+
+const isVersion = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < MAX_VERSION;
+
+/** A pending question the skill could have asked ("Which one: …?" always names at least one device). */
+const isPending = (value: unknown): value is MusicPending =>
+  isMusicPending(value) && !(value.kind === 'choose' && value.candidates.length === 0);
+
+/**
+ * The first session attribute that is not as the skill writes it (a wrong type, a value out of range,
+ * progress this flow cannot continue, a key the skill never writes), or undefined when they are all
+ * usable. Missing keys are not a problem: `sessionOf` gives them their defaults.
+ */
+export function sessionProblem(attrs: unknown, flow: Flow): string | undefined {
+  if (attrs === undefined || attrs === null) return undefined;
+  if (typeof attrs !== 'object' || Array.isArray(attrs)) return 'attributes';
+  const a = attrs as Record<string, unknown>;
+  const unknownKey = Object.keys(a).find((key) => !Object.prototype.hasOwnProperty.call(SESSION_KEYS, key));
+  if (unknownKey !== undefined) return unknownKey.slice(0, 40);
+  const has = (key: keyof SessionState) => a[key] !== undefined;
+  if (has('loaded') && typeof a.loaded !== 'boolean') return 'loaded';
+  if (has('version') && !isVersion(a.version)) return 'version';
+  if (has('unsaved') && typeof a.unsaved !== 'boolean') return 'unsaved';
+  if (has('warnedStorage') && typeof a.warnedStorage !== 'boolean') return 'warnedStorage';
+  if (has('misunderstood') && !(Number.isSafeInteger(a.misunderstood) && (a.misunderstood as number) >= 0))
+    return 'misunderstood';
+  if (has('progress') && !isProgress(a.progress, flow)) return 'progress';
+  if (has('musicPending') && !isPending(a.musicPending)) return 'musicPending';
+  if (has('writerId') && !isWriterId(a.writerId)) return 'writerId';
+  if (has('unconfirmedVersion') && !isVersion(a.unconfirmedVersion)) return 'unconfirmedVersion';
+  return undefined;
+}
+
 /** Session attributes come back from Alexa as we sent them, but are checked anyway before use. */
 function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
   const attrs = input.attributesManager.getSessionAttributes() as Partial<SessionState>;
   if (typeof attrs !== 'object' || attrs === null || Object.keys(attrs).length === 0) return emptySession();
+  const problem = sessionProblem(attrs, deps.flow);
+  // What is usable is used (a bad field gets its default); the rest is replaced when the turn ends.
+  if (problem) deps.logger.warn('session attributes malformed; unusable fields ignored', { field: problem });
   return {
     // Not loaded yet when DynamoDB could not be read: what the session holds still counts.
     loaded: attrs.loaded === true,
     progress: isProgress(attrs.progress, deps.flow) ? attrs.progress : undefined,
-    version:
-      Number.isSafeInteger(attrs.version) && (attrs.version as number) >= 0 && (attrs.version as number) < 1e9
-        ? (attrs.version as number)
-        : 0,
+    version: isVersion(attrs.version) ? attrs.version : 0,
     unsaved: attrs.unsaved === true,
     warnedStorage: attrs.warnedStorage === true,
-    misunderstood: Number.isInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
-    musicPending: isMusicPending(attrs.musicPending) ? attrs.musicPending : undefined,
+    misunderstood: Number.isSafeInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
+    musicPending: isPending(attrs.musicPending) ? attrs.musicPending : undefined,
+    ...writerOf(attrs),
   };
+}
+
+/** This session's writer id and unconfirmed version, when the attributes hold usable ones. */
+function writerOf(attrs: Partial<SessionState>): Pick<SessionState, 'writerId' | 'unconfirmedVersion'> {
+  return {
+    ...(isWriterId(attrs.writerId) ? { writerId: attrs.writerId } : {}),
+    ...(isVersion(attrs.unconfirmedVersion) ? { unconfirmedVersion: attrs.unconfirmedVersion } : {}),
+  };
+}
+
+/**
+ * The session after a turn failed. Attributes that may have caused the failure are not sent back, or every
+ * later turn of the session would fail the same way: the session starts clean and the next turn reads the
+ * user's progress from the store again. Only progress the store does not have yet (made while DynamoDB was
+ * down) is kept, and only from attributes that are exactly as the skill writes them.
+ */
+export function sessionAfterFailure(attrs: unknown, flow: Flow): { session: SessionState; problem?: string } {
+  const problem = sessionProblem(attrs, flow);
+  if (problem !== undefined) return { session: emptySession(), problem };
+  const s = (attrs ?? {}) as Partial<SessionState>;
+  // Who this session is (for its own lost writes) is kept: it cannot make a turn fail.
+  if (s.unsaved !== true || s.progress === undefined)
+    return { session: { ...emptySession(), ...writerOf(s) } };
+  return {
+    session: {
+      ...emptySession(),
+      ...writerOf(s),
+      progress: s.progress,
+      version: s.version ?? 0,
+      unsaved: true,
+      warnedStorage: s.warnedStorage === true,
+    },
+  };
+}
+
+/** The request's locale when it is a string (a malformed request may carry anything there). */
+function localeOf(env: RequestEnvelope): string | undefined {
+  const locale: unknown = env.request?.locale;
+  return typeof locale === 'string' ? locale : undefined;
 }
 
 function eventOf(input: HandlerInput): ConversationEvent | MusicEvent {
@@ -81,7 +173,7 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
       const started = deps.now();
       const env = input.requestEnvelope;
       const event = eventOf(input);
-      const translator = translatorFor(deps.translators, getLocale(env));
+      const translator = translatorFor(deps.translators, localeOf(env));
       const request = {
         userId: getUserId(env),
         newSession: isNewSession(env),
@@ -168,20 +260,80 @@ export function quietHandler(deps: HandlerDeps): RequestHandler {
   };
 }
 
+/** Said when even the translated apology cannot be had (no translator, a broken resource). */
+export const FALLBACK_APOLOGY = 'Sorry, something went wrong on my side. Could you say that again?';
+
+function apologyFor(deps: HandlerDeps, locale: string | undefined): string {
+  try {
+    const text = translatorFor(deps.translators, locale).t('errors.generic');
+    if (typeof text === 'string' && text.trim().length > 0 && text !== 'errors.generic') return text;
+  } catch {
+    // Falls through to the English sentence below.
+  }
+  return FALLBACK_APOLOGY;
+}
+
+/** What to log about an error: its name and message, whatever was thrown. */
+function describeError(error: unknown): { errorName: string; error: string } {
+  try {
+    if (error instanceof Error) return { errorName: error.name, error: error.message };
+    return { errorName: typeof error, error: String(error) };
+  } catch {
+    return { errorName: typeof error, error: 'unprintable' };
+  }
+}
+
+/** The apology as a response, built by hand: the last resort when the response builder itself fails. */
+function bareApology(text: string): Response {
+  const speech = { type: 'SSML' as const, ssml: `<speak>${escapeXmlCharacters(text)}</speak>` };
+  return { outputSpeech: speech, reprompt: { outputSpeech: speech }, shouldEndSession: false };
+}
+
 /**
  * Last resort: an honest sentence and an open session, never Alexa's "There was a problem with the
- * requested skill's response". Only request types that may carry speech get it.
+ * requested skill's response". Only request types that may carry speech get it. Session attributes that
+ * may have caused the failure are replaced (`sessionAfterFailure`), so the next turn can succeed. Never
+ * throws: a request with a locale, session or type of any shape still gets the sentence.
  */
 export function errorHandler(deps: HandlerDeps): ErrorHandler {
+  // A logger that fails must not stop the apology or the reset.
+  const log = (level: 'warn' | 'error', message: string, fields: LogFields) => {
+    try {
+      deps.logger[level](message, fields);
+    } catch {
+      // Nothing to do: the answer matters more than the log line.
+    }
+  };
   return {
     canHandle: () => true,
     handle: (input, error): Response => {
-      const type = input.requestEnvelope.request?.type;
-      deps.logger.error('unhandled error', { requestType: type, error: (error as Error)?.message });
-      if (type !== 'LaunchRequest' && type !== 'IntentRequest') return input.responseBuilder.getResponse();
-      const t = translatorFor(deps.translators, input.requestEnvelope.request.locale);
-      const sorry = t.t('errors.generic');
-      return input.responseBuilder.speak(sorry).reprompt(sorry).getResponse();
+      const env = input.requestEnvelope as RequestEnvelope | undefined;
+      const type: unknown = (env?.request as { type?: unknown } | undefined)?.type;
+      const speaks = type === 'LaunchRequest' || type === 'IntentRequest';
+      log('error', 'unhandled error', { requestType: type, ...describeError(error) });
+      let apology = FALLBACK_APOLOGY;
+      try {
+        if (!speaks) return input.responseBuilder.getResponse();
+        if (env?.session) {
+          let attrs: unknown;
+          try {
+            attrs = input.attributesManager.getSessionAttributes();
+          } catch {
+            attrs = undefined;
+          }
+          const { session, problem } = sessionAfterFailure(attrs, deps.flow);
+          input.attributesManager.setSessionAttributes(session);
+          log('warn', 'session attributes reset after an error', {
+            malformedField: problem,
+            keptUnsavedProgress: session.unsaved,
+          });
+        }
+        apology = apologyFor(deps, env ? localeOf(env) : undefined);
+        const words = escapeXmlCharacters(apology);
+        return input.responseBuilder.speak(words).reprompt(words).getResponse();
+      } catch {
+        return speaks ? bareApology(apology) : {};
+      }
     },
   };
 }

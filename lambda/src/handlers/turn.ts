@@ -13,13 +13,14 @@ import { isProgress } from '../conversation/progress-guard';
 import { freshProgress, transition } from '../conversation/transition';
 import type { SpotifyHandoff } from '../spotify/handoff';
 import type { Logger } from '../platform/logger';
-import type { StoredProgress } from '../state/dynamo-progress-store';
-import { StoreUnavailableError, VersionConflictError } from '../state/dynamo-progress-store';
+import { randomUUID } from 'node:crypto';
+import type { StoredProgress, Writer } from '../state/dynamo-progress-store';
+import { nextVersion, StoreUnavailableError, VersionConflictError } from '../state/dynamo-progress-store';
 
 /** The persistence the conversation needs: one read per session, one conditional write per change. */
 export interface ProgressStore {
   load(userId: string): Promise<StoredProgress | undefined>;
-  save(userId: string, progress: Progress, expectedVersion: number): Promise<StoredProgress>;
+  save(userId: string, progress: Progress, expectedVersion: number, writer?: Writer): Promise<StoredProgress>;
   delete(userId: string): Promise<void>;
 }
 
@@ -34,6 +35,10 @@ export interface SessionState extends SessionScratch {
   version: number;
   unsaved: boolean;
   warnedStorage: boolean;
+  /** This session's writer id, so its own writes whose answers were lost are not taken for another device's. */
+  writerId?: string;
+  /** The highest version this session sent without hearing back; it may have been applied. */
+  unconfirmedVersion?: number;
   /** A music question waiting for its answer ("Which one?"). */
   musicPending?: MusicPending;
 }
@@ -58,6 +63,8 @@ export interface TurnDeps {
   logger: Logger;
   music?: MusicDeps;
   now: () => number;
+  /** A new writer id for a session's first save (default: a random UUID). */
+  newWriterId?: () => string;
 }
 
 export interface TurnRequest {
@@ -132,7 +139,14 @@ async function loadOnce(deps: TurnDeps, userId: string, session: SessionState): 
     if (madeWhileDown && (madeWhileDown.tried.length > 0 || !progress)) {
       return { session: { ...session, loaded: true, version }, foundStored: false };
     }
-    const loaded = { ...session, loaded: true, progress, version, unsaved: false };
+    const loaded = {
+      ...session,
+      loaded: true,
+      progress,
+      version,
+      unsaved: false,
+      unconfirmedVersion: undefined,
+    };
     return { session: loaded, foundStored: madeWhileDown !== undefined };
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
@@ -170,9 +184,12 @@ export async function runTurn(
   let saved = false;
   let storageDown = storageDownAtLoad && mustSave;
   if (mustSave && !storageDownAtLoad && decision.progress) {
+    const writer: Writer = { id: session.writerId ?? (deps.newWriterId ?? randomUUID)() };
+    if (session.unconfirmedVersion !== undefined) writer.unconfirmedVersion = session.unconfirmedVersion;
+    session = { ...session, writerId: writer.id };
     try {
-      const stored = await deps.store.save(userId, decision.progress, session.version);
-      session = { ...session, version: stored.version, unsaved: false };
+      const stored = await deps.store.save(userId, decision.progress, session.version, writer);
+      session = { ...session, version: stored.version, unsaved: false, unconfirmedVersion: undefined };
       saved = true;
     } catch (error) {
       if (error instanceof VersionConflictError) {
@@ -183,6 +200,8 @@ export async function runTurn(
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.logger.warn('progress save failed; kept in the session', { cause: error.message });
       storageDown = true;
+      // DynamoDB may still apply it (its answer was lost, or it came after the budget).
+      session = { ...session, unconfirmedVersion: nextVersion(session.version, writer) };
     }
   }
   if (storageDown) session = { ...session, unsaved: true };

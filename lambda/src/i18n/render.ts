@@ -14,10 +14,25 @@ export interface RenderContext {
   speakerName?: string;
 }
 
+/**
+ * "my speaker" in each translator's words, looked up once: every line gets it as `target`, though only a
+ * few sentences use it. Weak, so a translator made for a test does not stay in memory.
+ */
+const mySpeakerWords = new WeakMap<Translator, string>();
+
+function mySpeaker(translator: Translator): string {
+  let words = mySpeakerWords.get(translator);
+  if (words === undefined) {
+    words = translator.t('common.mySpeaker');
+    mySpeakerWords.set(translator, words);
+  }
+  return words;
+}
+
 export function translateLine(line: Line, translator: Translator, context: RenderContext): string {
   const params: Record<string, string | number | string[]> = {
     // What the user says to reconnect: "Alexa, connect to my speaker" or to the name they told us.
-    target: context.speakerName ?? translator.t('common.mySpeaker'),
+    target: context.speakerName ?? mySpeaker(translator),
   };
   for (const [name, value] of Object.entries(line.params ?? {})) {
     // Lists (device names) go to i18next as arrays for its locale-aware `list` formatter.

@@ -1,9 +1,12 @@
 import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { METRICS_SERVICE } from './metric-names';
+import { boundLogFields, boundMessage } from './log-fields';
+import type { LogFields } from './log-fields';
+
+export type { LogFields };
+export { boundLogFields, LOG_LIMITS, REDACTED } from './log-fields';
 
 /** Structured logging behind a small interface, so handlers never depend on a logging library. */
-export type LogFields = Record<string, unknown>;
-
 export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
@@ -13,6 +16,8 @@ export interface Logger {
 export type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+const RESERVED = ['level', 'message', 'time'] as const;
+
 /** One JSON object per line, the shape CloudWatch Logs Insights queries best. */
 export function createJsonLogger(
   level: Level = 'info',
@@ -20,7 +25,32 @@ export function createJsonLogger(
 ): Logger {
   const emit = (lvl: Level) => (message: string, fields?: LogFields) => {
     if (RANK[lvl] < RANK[level]) return;
-    write(JSON.stringify({ level: lvl, message, ...fields, time: new Date().toISOString() }));
+    let line: string;
+    try {
+      const safe = boundLogFields(fields);
+      // The line's own level, message and time win; a field of the same name is kept beside them.
+      for (const key of RESERVED) {
+        if (Object.prototype.hasOwnProperty.call(safe, key)) {
+          safe[`field_${key}`] = safe[key];
+          delete safe[key];
+        }
+      }
+      line = JSON.stringify({
+        level: lvl,
+        message: boundMessage(message),
+        ...safe,
+        time: new Date().toISOString(),
+      });
+    } catch {
+      // Not expected with bounded fields; a log line without them still beats a failed request.
+      line = JSON.stringify({
+        level: lvl,
+        message: boundMessage(message),
+        logError: 'fields not serialisable',
+        time: new Date().toISOString(),
+      });
+    }
+    write(line);
   };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
@@ -41,14 +71,23 @@ const POWERTOOLS_LEVELS = {
 
 /**
  * The Lambda's logger: Powertools Logger, JSON on stdout with the service name and, once
- * `addContext` has run for a request, the function's name, version and request id.
+ * `addContext` has run for a request, the function's name, version and request id. Fields are bounded
+ * and redacted first (`boundLogFields`), and a failure to log never fails the request.
  */
 export function createPowertoolsLogger(level: Level = 'info'): Logger & { raw: PowertoolsLogger } {
   const raw = new PowertoolsLogger({ serviceName: METRICS_SERVICE, logLevel: POWERTOOLS_LEVELS[level] });
-  return {
-    raw,
-    info: (message, fields) => raw.info(message, fields ?? {}),
-    warn: (message, fields) => raw.warn(message, fields ?? {}),
-    error: (message, fields) => raw.error(message, fields ?? {}),
-  };
+  const emit =
+    (method: 'info' | 'warn' | 'error') =>
+    (message: string, fields?: LogFields): void => {
+      try {
+        raw[method](boundMessage(message), boundLogFields(fields));
+      } catch {
+        try {
+          raw[method](boundMessage(message), { logError: 'fields not serialisable' });
+        } catch {
+          // Nothing left to try: logging must not end the request.
+        }
+      }
+    };
+  return { raw, info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

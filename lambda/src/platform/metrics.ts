@@ -21,13 +21,17 @@ export const noMetrics: SkillMetrics = { count: () => {}, milliseconds: () => {}
  */
 export function createEmfMetrics(): SkillMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+  // One single-metric instance, reused: `singleMetric()` builds a whole Metrics (environment, a new Console)
+  // per call, which showed in the warm profile. Its `addMetric` publishes and clears its dimensions.
+  const single = metrics.singleMetric();
   return {
     count: (name, dimensions) => {
       if (!dimensions) {
         metrics.addMetric(name, MetricUnit.Count, 1);
         return;
       }
-      const single = metrics.singleMetric();
+      // Clearing first: if an earlier count threw before publishing, its dimensions must not leak into this one.
+      single.clearDimensions();
       for (const [key, value] of Object.entries(dimensions)) single.addDimension(key, value);
       single.addMetric(name, MetricUnit.Count, 1);
     },

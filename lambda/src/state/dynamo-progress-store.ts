@@ -13,6 +13,7 @@ import { SYMPTOMS } from '../conversation/types';
 import type { Progress } from '../conversation/types';
 import { progressProblem, STATUSES } from '../conversation/progress-guard';
 import { PARTITION_KEY } from './table';
+import { shortRetryStrategy } from './retry-strategy';
 import { userKeyOf } from './user-key';
 
 /** Bump when the stored item layout changes; items with another value are treated as absent. */
@@ -29,6 +30,19 @@ export interface StoredProgress {
   updatedAt: string;
   /** Epoch seconds. */
   expiresAt: number;
+}
+
+/** Who writes: one Alexa session. */
+export interface Writer {
+  /** Random per session, stored with each write. */
+  id: string;
+  /** The highest version this writer sent without hearing back (a lost answer, a write applied late). */
+  unconfirmedVersion?: number;
+}
+
+/** The version a save writes: above the expected one and above any of the writer's unconfirmed writes. */
+export function nextVersion(expectedVersion: number, writer?: Writer): number {
+  return Math.max(expectedVersion, writer?.unconfirmedVersion ?? 0) + 1;
 }
 
 export type StoreOperation = 'load' | 'save' | 'delete';
@@ -85,9 +99,11 @@ export interface DynamoClientOptions {
 /** Builds the client once (per Lambda container), with short timeouts and few attempts. */
 export function createDynamoClient(options: DynamoClientOptions): DynamoDBClient {
   const { region, endpoint, timeouts = {}, env = process.env } = options;
+  const maxAttempts = timeouts.maxAttempts ?? DEFAULT_TIMEOUTS.maxAttempts;
   const config: DynamoDBClientConfig = {
     region,
-    maxAttempts: timeouts.maxAttempts ?? DEFAULT_TIMEOUTS.maxAttempts,
+    maxAttempts,
+    retryStrategy: shortRetryStrategy({ maxAttempts }),
     requestHandler: {
       connectionTimeout: timeouts.connectionTimeoutMs ?? DEFAULT_TIMEOUTS.connectionTimeoutMs,
       requestTimeout: timeouts.requestTimeoutMs ?? DEFAULT_TIMEOUTS.requestTimeoutMs,
@@ -171,10 +187,16 @@ export class DynamoProgressStore implements PersistenceAdapter {
 
   /**
    * Writes the whole item if it is still at `expectedVersion` (0: no item, or one `load` treats as absent:
-   * expired, another schemaVersion, malformed).
+   * expired, another schemaVersion, malformed), or if `writer` wrote it last: an earlier write of the same
+   * session whose answer was lost is not someone else's change. The new version is `nextVersion(...)`.
    * Throws VersionConflictError otherwise, StoreUnavailableError when the backend fails.
    */
-  async save(userId: string, progress: Progress, expectedVersion: number): Promise<StoredProgress> {
+  async save(
+    userId: string,
+    progress: Progress,
+    expectedVersion: number,
+    writer?: Writer,
+  ): Promise<StoredProgress> {
     if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
       throw new TypeError('save: expectedVersion must be a non-negative integer');
     }
@@ -185,7 +207,7 @@ export class DynamoProgressStore implements PersistenceAdapter {
     const nowSeconds = Math.floor(now / 1000);
     const stored: StoredProgress = {
       progress: copyProgress(progress),
-      version: expectedVersion + 1,
+      version: nextVersion(expectedVersion, writer),
       updatedAt: new Date(now).toISOString(),
       expiresAt: nowSeconds + PROGRESS_TTL_SECONDS,
     };
@@ -196,26 +218,33 @@ export class DynamoProgressStore implements PersistenceAdapter {
         schemaVersion: SCHEMA_VERSION,
         updatedAt: stored.updatedAt,
         expiresAt: stored.expiresAt,
+        writer: writer?.id,
         ...stored.progress,
       },
       { removeUndefinedValues: true },
     );
-    const condition =
-      expectedVersion === 0
-        ? replaceableCondition(nowSeconds)
-        : {
-            ConditionExpression: '#version = :expected',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: marshall({ ':expected': expectedVersion }),
-          };
-    await this.call(
-      'save',
-      (abortSignal) =>
-        this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }), {
-          abortSignal,
-        }),
-      (error) => (isConditionFailed(error) ? new VersionConflictError(expectedVersion) : undefined),
-    );
+    const put = (condition: Condition): Promise<unknown> =>
+      this.call(
+        'save',
+        (abortSignal) =>
+          this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item, ...condition }), {
+            abortSignal,
+          }),
+        (error) => (isConditionFailed(error) ? new VersionConflictError(expectedVersion) : undefined),
+      );
+    if (expectedVersion > 0) {
+      await put(orWrittenBy(writer, versionCondition(expectedVersion)));
+      return stored;
+    }
+    // A new user, the usual case, sends one small condition; DynamoDB (and dynalite far more) evaluates the
+    // large one only when something is there.
+    try {
+      await put(orWrittenBy(writer, NEW_ITEM_CONDITION));
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      // Either an item `load` could not use (replace it), or another device saved first (a conflict).
+      await put(orWrittenBy(writer, replaceableCondition(nowSeconds)));
+    }
     return stored;
   }
 
@@ -319,18 +348,51 @@ export class DynamoProgressStore implements PersistenceAdapter {
   }
 }
 
-/**
- * Condition for a save with expectedVersion 0: no item, or one `load` reports as absent. An expired item
- * lives on until DynamoDB's TTL sweep, and an item of another schemaVersion or with malformed fields would
- * otherwise lock the user out until it expires. Mirrors `parseItem` as far as an expression can (it cannot
- * look inside the lists).
- */
-function replaceableCondition(nowSeconds: number): {
+interface Condition {
   ConditionExpression: string;
   ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, AttributeValue>;
-} {
-  const values: Record<string, unknown> = { ':now': nowSeconds, ':schemaVersion': SCHEMA_VERSION };
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+}
+
+const NEW_ITEM_CONDITION: Condition = {
+  ConditionExpression: `attribute_not_exists(#${PARTITION_KEY})`,
+  ExpressionAttributeNames: { [`#${PARTITION_KEY}`]: PARTITION_KEY },
+};
+
+function versionCondition(expectedVersion: number): Condition {
+  return {
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+  };
+}
+
+/** Also lets the write through when this writer (one session) was the last to write the item. */
+function orWrittenBy(writer: Writer | undefined, condition: Condition): Condition {
+  if (!writer) return condition;
+  return {
+    ConditionExpression: `${condition.ConditionExpression} OR #writer = :writer`,
+    ExpressionAttributeNames: { ...condition.ExpressionAttributeNames, '#writer': 'writer' },
+    ExpressionAttributeValues: { ...condition.ExpressionAttributeValues, ':writer': { S: writer.id } },
+  };
+}
+
+let replaceableBase: Condition | undefined;
+
+/**
+ * Condition for replacing an item `load` reports as absent. An expired item lives on until DynamoDB's TTL
+ * sweep, and an item of another schemaVersion or with malformed fields would otherwise lock the user out
+ * until it expires. Mirrors `parseItem` as far as an expression can (it cannot look inside the lists).
+ * Built once; only `:now` changes.
+ */
+function replaceableCondition(nowSeconds: number): Condition {
+  replaceableBase ??= buildReplaceableCondition();
+  const values = { ...replaceableBase.ExpressionAttributeValues, ':now': { N: String(nowSeconds) } };
+  return { ...replaceableBase, ExpressionAttributeValues: values };
+}
+
+function buildReplaceableCondition(): Condition {
+  const values: Record<string, unknown> = { ':now': 0, ':schemaVersion': SCHEMA_VERSION };
   values[':N'] = 'N';
   values[':S'] = 'S';
   values[':L'] = 'L';
