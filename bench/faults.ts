@@ -37,6 +37,7 @@ const TABLE = 'speaker-helper-bench-faults';
 const MOVE = 'ask speaker helper to move the music to the kitchen echo';
 const LONG = 20_000;
 const STORAGE_DOWN = words('errors.storageDown');
+const CONFLICT = words('errors.conflict');
 /** A 202 never confirmed: the list, two transfers, and a poll per interval for the whole Spotify budget. */
 const POLLING_BOUND = 3 + Math.ceil(SPOTIFY_BUDGET_MS / DEFAULT_TIMING.pollIntervalMs);
 
@@ -216,9 +217,10 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    // The longest path through a turn: read, hand-off, save, and the re-read after a version conflict (here
-    // the false one from a retried write whose first attempt DynamoDB applied; see dynamodb-faults.test.ts).
-    name: 'conflict path: 202 never confirmed, save answer lost, re-read hangs',
+    // The longest path through a turn: read, hand-off, save, and the re-read after a version conflict. Another
+    // Echo of the same user saves while this one waits for Spotify, and this save's answer is lost too (the
+    // retry meets the other Echo's item); the re-read then hangs until its budget ends.
+    name: 'conflict path: 202 never confirmed, another Echo saved, save answer lost, re-read hangs',
     runs: 3,
     maxSpotifyPerTurn: POLLING_BOUND,
     setup: async () => undefined,
@@ -227,7 +229,12 @@ const SCENARIOS: Scenario[] = [
       rig.proxy.fault('GetItem', { kind: 'hang' }, { times: Infinity });
       rig.proxy.fault('PutItem', { kind: 'drop', phase: 'response' });
       sim.fault('transferPlayback', { kind: 'accepted', applyAfterPolls: 'never' }, 3);
-      await c.say(MOVE);
+      const turn = c.say(MOVE);
+      // The read at session start is done within milliseconds; the hand-off then polls for seconds.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await c.anotherEchoSaves();
+      await turn;
+      if (!c.speech.includes(CONFLICT)) throw new Error(`expected a conflict, heard: ${c.speech}`);
     },
   },
 ];

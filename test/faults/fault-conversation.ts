@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import { freshProgress } from '../../lambda/src/conversation/transition';
 import type { Progress, StepId } from '../../lambda/src/conversation/types';
 import type { Logger, LogFields } from '../../lambda/src/platform/logger';
 import { createProgressiveSender } from '../../lambda/src/platform/progressive-response';
@@ -371,6 +372,16 @@ export class FaultConversation {
   /** The user's stored item, read straight from DynamoDB (not through the proxy, not counted). */
   stored(): Promise<StoredProgress | undefined> {
     return this.observer.load(this.userId);
+  }
+
+  /**
+   * Another Echo of the same user saves a change first, straight to DynamoDB (not through the proxy): this
+   * conversation's next save is a real version conflict.
+   */
+  async anotherEchoSaves(): Promise<void> {
+    const stored = await this.observer.load(this.userId);
+    const progress = { ...(stored?.progress ?? freshProgress(FLOW)), speakerName: 'bedroom speaker' };
+    await this.observer.save(this.userId, progress, stored?.version ?? 0, { id: 'another-echo' });
   }
 
   /** A brand new skill instance (a new Lambda container) for the same user, on the same proxy and simulator. */
