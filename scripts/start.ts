@@ -19,7 +19,8 @@ import { ensureTable } from '../lambda/src/state/ensure-table';
 import { startLocalDatabase } from './local/dynalite-server';
 import type { SimulatorFault, SimulatorOperation } from './local/spotify-simulator';
 import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-simulator';
-import { VirtualEcho } from './local/virtual-echo';
+import { createTypedWords, modelPhrases } from './local/typed-words';
+import { MODEL_PATH, VirtualEcho } from './local/virtual-echo';
 
 const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     return fetch(input, init);
   };
   const skill = createSkill(config, logger, localFetch, noMetrics);
+  const asSpoken = createTypedWords(modelPhrases(MODEL_PATH));
   const echo = new VirtualEcho({
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,
@@ -155,10 +157,11 @@ async function main(): Promise<void> {
     }
     try {
       // Outside a session an Echo would not send plain words to this skill; take them as a one-shot.
+      const heard = asSpoken(words);
       const spoken =
-        echo.inSession || /^(alexa[\s,]+)?(open|launch|start|talk to|ask|tell) speaker helper/i.test(words)
-          ? words
-          : `ask speaker helper to ${words}`;
+        echo.inSession || /^(alexa\s+)?(open|launch|start|talk to|ask|tell) speaker helper/.test(heard)
+          ? heard
+          : `ask speaker helper to ${heard}`;
       const turn = await echo.say(spoken);
       show(turn.response, print);
     } catch (error) {

@@ -1,0 +1,29 @@
+import { createTypedWords, modelPhrases } from '../../scripts/local/typed-words';
+import { MODEL_PATH } from '../../scripts/local/virtual-echo';
+
+const phrases = modelPhrases(MODEL_PATH);
+const asSpoken = createTypedWords(phrases);
+/** Phrases without slots, as Alexa would hear them. */
+const plain = phrases.filter((p) => !p.includes('{')).map((p) => p.toLowerCase().trim());
+const withApostrophes = plain.filter((p) => p.includes("'"));
+
+describe('typed words in npm start', () => {
+  it('leaves every phrase of the model as it is', () => {
+    for (const phrase of plain) expect(asSpoken(phrase)).toBe(phrase);
+  });
+
+  it('gives back the model phrase when the apostrophes are left out, curled or shouted', () => {
+    expect(withApostrophes.length).toBeGreaterThan(0);
+    for (const phrase of withApostrophes) {
+      expect(asSpoken(phrase.replace(/'/g, ''))).toBe(phrase);
+      expect(asSpoken(`${phrase.replace(/'/g, '\u2019').toUpperCase()}!`)).toBe(phrase);
+    }
+  });
+
+  it('drops punctuation speech never has, and keeps names with digits and hyphens', () => {
+    const phrase = plain.find((p) => p.split(' ').length > 2) ?? '';
+    const [first, ...rest] = phrase.split(' ');
+    expect(asSpoken(`${first}, ${rest.join(' ')}?`)).toBe(phrase);
+    expect(asSpoken('move the music to the JBL Flip-5.')).toBe('move the music to the jbl flip-5');
+  });
+});
