@@ -1,23 +1,13 @@
 // Bundles the Lambda into one self-contained CommonJS file: lambda/dist/index.js exporting `handler`.
 import { build } from 'esbuild';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 const outfile = 'lambda/dist/index.js';
-await build({
-  entryPoints: ['lambda/src/index.ts'],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  // ESM builds first: packages without an `exports` map (@aws-sdk/client-dynamodb, util-dynamodb) would
-  // otherwise give their CommonJS builds, which esbuild cannot tree-shake (bench/FINDINGS.md, R5: about -24%).
-  mainFields: ['module', 'main'],
-  format: 'cjs',
-  minify: true,
-  sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+// Shared with the benchmark's baseline (bench/lib/bundles.ts), so the two are bundled alike. `mainFields` puts
+// ESM builds first: packages without an `exports` map (@aws-sdk/client-dynamodb, util-dynamodb) would otherwise
+// give their CommonJS builds, which esbuild cannot tree-shake (bench/FINDINGS.md, R5: about -24%).
+const options = JSON.parse(readFileSync('scripts/esbuild-options.json', 'utf8'));
+await build({ ...options, entryPoints: ['lambda/src/index.ts'], outfile });
 const bytes = statSync(outfile).size;
 console.log(`built ${outfile} (${(bytes / 1024).toFixed(0)} KiB)`);
 if (bytes > 1024 * 1024) {

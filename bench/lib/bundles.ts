@@ -8,24 +8,14 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { BuildOptions, Metafile } from 'esbuild';
+import esbuildOptions from '../../scripts/esbuild-options.json';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const OUR_BUNDLE = path.join(ROOT, 'lambda', 'dist', 'index.js');
 const BASELINE_ENTRY = path.join(ROOT, 'bench', 'baseline', 'index.ts');
 
-/** scripts/build.mjs's options, copied: one minified CommonJS file for Node 20. */
-export const BUILD_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  // As build.mjs (R5): both bundles tree-shake the AWS SDK's ESM builds, so the comparison stays like for like.
-  mainFields: ['module', 'main'],
-  format: 'cjs',
-  minify: true,
-  sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
-};
+/** scripts/build.mjs's options, from the same file: one minified CommonJS file for Node 20. */
+export const BUILD_OPTIONS = esbuildOptions as BuildOptions;
 
 export interface BundleSize {
   bytes: number;

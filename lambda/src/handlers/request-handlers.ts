@@ -86,8 +86,14 @@ function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
   const attrs = input.attributesManager.getSessionAttributes() as Partial<SessionState>;
   if (typeof attrs !== 'object' || attrs === null || Object.keys(attrs).length === 0) return emptySession();
   const problem = sessionProblem(attrs, deps.flow);
+  // The usual case: every field was just checked, so each is used as it is (no second validation per turn).
+  if (!problem) {
+    const session: Record<string, unknown> = { ...emptySession() };
+    for (const [key, value] of Object.entries(attrs)) if (value !== undefined) session[key] = value;
+    return session as unknown as SessionState;
+  }
   // What is usable is used (a bad field gets its default); the rest is replaced when the turn ends.
-  if (problem) deps.logger.warn('session attributes malformed; unusable fields ignored', { field: problem });
+  deps.logger.warn('session attributes malformed; unusable fields ignored', { field: problem });
   return {
     // Not loaded yet when DynamoDB could not be read: what the session holds still counts.
     loaded: attrs.loaded === true,
