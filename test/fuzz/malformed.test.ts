@@ -32,7 +32,7 @@ import { createAlexaVerifiers } from '../../lambda/src/web/request-verification'
 import { createServer } from '../../lambda/src/web/server';
 import type { WebServer } from '../../lambda/src/web/server';
 import { assertCertifiable, plainSpeech } from '../support/certification';
-import { TEST_SKILL_ID, words } from '../support/conversation';
+import { keepsDisconnectingRequest, TEST_SKILL_ID, words } from '../support/conversation';
 import { createTestTable } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
 import { send } from '../web/http';
@@ -248,29 +248,7 @@ const baseRequest = fc.constantFrom<Record<string, unknown>>(
       slots: { speakerName: { name: 'speakerName', value: 'jbl flip', confirmationStatus: 'NONE' } },
     },
   },
-  {
-    type: 'IntentRequest',
-    intent: {
-      name: 'SymptomIntent',
-      confirmationStatus: 'NONE',
-      slots: {
-        symptom: {
-          name: 'symptom',
-          value: 'it keeps disconnecting',
-          confirmationStatus: 'NONE',
-          resolutions: {
-            resolutionsPerAuthority: [
-              {
-                authority: 'a',
-                status: { code: 'ER_SUCCESS_MATCH' },
-                values: [{ value: { name: 'it keeps disconnecting', id: 'keeps_disconnecting' } }],
-              },
-            ],
-          },
-        },
-      },
-    },
-  },
+  keepsDisconnectingRequest(),
   { type: 'SessionEndedRequest', reason: 'USER_INITIATED' },
   { type: 'SessionEndedRequest', reason: 'ERROR', error: { type: 'INVALID_RESPONSE', message: 'x' } },
   { type: 'System.ExceptionEncountered', error: { type: 'INVALID_RESPONSE', message: 'x' }, cause: {} },
@@ -572,33 +550,7 @@ describe('malformed envelopes', () => {
       return response;
     };
     const launched = await turn({ type: 'LaunchRequest' }, true);
-    const symptom = await turn(
-      {
-        type: 'IntentRequest',
-        intent: {
-          name: 'SymptomIntent',
-          confirmationStatus: 'NONE',
-          slots: {
-            symptom: {
-              name: 'symptom',
-              value: 'it keeps disconnecting',
-              confirmationStatus: 'NONE',
-              resolutions: {
-                resolutionsPerAuthority: [
-                  {
-                    authority: 'a',
-                    status: { code: 'ER_SUCCESS_MATCH' },
-                    values: [{ value: { name: 'it keeps disconnecting', id: 'keeps_disconnecting' } }],
-                  },
-                ],
-              },
-            },
-          },
-        },
-      },
-      false,
-      launched.sessionAttributes,
-    );
+    const symptom = await turn(keepsDisconnectingRequest(), false, launched.sessionAttributes);
     const at = (symptom.sessionAttributes as { progress: Progress }).progress;
     expect(at.stepId).toBe(FLOW.symptomEntry.keeps_disconnecting);
     const stored = await table.store().load(userId);

@@ -1015,3 +1015,33 @@ export function fileSpotifySimulator(options: SpotifySimulatorOptions = {}): () 
     return simulator;
   };
 }
+
+/**
+ * A raw "it keeps disconnecting" SymptomIntent request body, resolved as Alexa resolves it (for tests that
+ * build envelopes by hand rather than through the model).
+ */
+export function keepsDisconnectingRequest(authority = 'a'): Record<string, unknown> {
+  return {
+    type: 'IntentRequest',
+    intent: {
+      name: 'SymptomIntent',
+      confirmationStatus: 'NONE',
+      slots: {
+        symptom: {
+          name: 'symptom',
+          value: 'it keeps disconnecting',
+          confirmationStatus: 'NONE',
+          resolutions: {
+            resolutionsPerAuthority: [
+              {
+                authority,
+                status: { code: 'ER_SUCCESS_MATCH' },
+                values: [{ value: { name: 'it keeps disconnecting', id: 'keeps_disconnecting' } }],
+              },
+            ],
+          },
+        },
+      },
+    },
+  };
+}

@@ -14,6 +14,7 @@ import type { LogFields, Logger } from '../../lambda/src/platform/logger';
 import { buildSkill } from '../../lambda/src/skill';
 import type { StoredProgress } from '../../lambda/src/state/dynamo-progress-store';
 import { assertCertifiable, plainReprompt, plainSpeech } from '../support/certification';
+import { keepsDisconnectingRequest } from '../support/conversation';
 
 /**
  * The last-resort error handler, through the real skill (`buildSkill`) with an in-memory store: what a user
@@ -115,28 +116,8 @@ function envelope(
 
 /** "It keeps disconnecting": an answer that moves the journey on, so the turn saves. */
 const KEEPS_DISCONNECTING = {
-  type: 'IntentRequest',
+  ...keepsDisconnectingRequest(`amzn1.er-authority.echo-sdk.${SKILL_ID}.SymptomType`),
   dialogState: 'STARTED',
-  intent: {
-    name: 'SymptomIntent',
-    confirmationStatus: 'NONE',
-    slots: {
-      symptom: {
-        name: 'symptom',
-        value: 'it keeps disconnecting',
-        confirmationStatus: 'NONE',
-        resolutions: {
-          resolutionsPerAuthority: [
-            {
-              authority: `amzn1.er-authority.echo-sdk.${SKILL_ID}.SymptomType`,
-              status: { code: 'ER_SUCCESS_MATCH' },
-              values: [{ value: { name: 'it keeps disconnecting', id: 'keeps_disconnecting' } }],
-            },
-          ],
-        },
-      },
-    },
-  },
 };
 const LAUNCH = { type: 'LaunchRequest' };
 
