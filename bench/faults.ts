@@ -14,7 +14,8 @@
  * Prints one row per scenario: runs, timed turns, median and worst turn, the worst as a share of 8 s, and the
  * most DynamoDB and Spotify requests seen in one turn. Bounded: a fixed number of runs per scenario, and later
  * runs are skipped once the whole run passes RUN_LIMIT_MS. Exits 1 if a scenario broke a check or a turn went
- * over the budget.
+ * over the budget. Takes no options and writes no files: the printed table is the result (so there is nothing
+ * for `--update` to update; only `npm run bench -- --update` rewrites the committed bench/results/latest.*).
  */
 import { createDynamoClient } from '../lambda/src/state/dynamo-progress-store';
 import { ensureTable } from '../lambda/src/state/ensure-table';
@@ -293,6 +294,12 @@ function table(rows: readonly Row[]): string {
 }
 
 async function main(): Promise<void> {
+  const extra = process.argv.slice(2);
+  if (extra.length > 0)
+    throw new Error(
+      `bench:faults takes no options (got ${extra.join(' ')}); it prints its table and writes no files, ` +
+        'so --update has nothing to update here',
+    );
   const started = Date.now();
   const db = await startDynalite();
   const direct = createDynamoClient({

@@ -3,7 +3,8 @@
  * set-up as `npm run bench`, with `node --cpu-prof` on both skills: N cold starts each (load + one
  * LaunchRequest), then one warm run of the scripted conversation. Prints self time by package and by
  * function, mapped through the bundles' source maps. The profiles stay in a temporary folder, which is
- * printed (and removed only with --clean).
+ * printed (and removed only with --clean). Nothing is written under bench/results/, so `--update` (which only
+ * `npm run bench` takes) is refused here like any unknown option.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,20 @@ function option(name: string, fallback: number): number {
   return value;
 }
 
+/** Refuses unknown options (a mistyped one would otherwise be ignored silently). */
+function checkOptions(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--cold' || arg === '--turns') i += 1;
+    else if (arg !== '--clean' && arg !== '--')
+      throw new Error(
+        `unknown argument ${arg} (known: --cold N, --turns N, --clean; profiles write nothing to update)`,
+      );
+  }
+}
+
 async function main(): Promise<void> {
+  checkOptions(process.argv.slice(2));
   const coldRuns = option('--cold', 10);
   const turns = option('--turns', 1500);
   const work = mkdtempSync(path.join(tmpdir(), 'speaker-helper-profile-'));

@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick]`: Speaker Helper's Lambda bundle measured against a bare ask-sdk-core skill
- * on the same stack (bench/baseline), in one run, interleaved sample by sample, against dynalite on
- * 127.0.0.1:
+ * `npm run bench [-- --quick | --update]`: Speaker Helper's Lambda bundle measured against a bare
+ * ask-sdk-core skill on the same stack (bench/baseline), in one run, interleaved sample by sample, against
+ * dynalite on 127.0.0.1:
  *
  * - bundle size (bytes and gzip), and what our bundle is made of;
  * - cold start: fresh `node` processes loading the bundle and answering one LaunchRequest;
@@ -11,12 +11,14 @@
  * - the web server (`npm run serve`'s createServer, insecure-local) under autocannon load.
  *
  * Prints the machine, a table, PASS/MISS per target and a summary line; a full run of the real bundle also
- * writes bench/results/latest.json and latest.md. Exits 0 whether targets are met or not (it is a
- * measurement); 1 when the run itself failed. Traffic stays on 127.0.0.1; every loop is bounded in count
- * and time. See bench/FINDINGS.md.
+ * writes latest.json and latest.md to the git-ignored bench/results/local/ and prints where. Only
+ * `--update` writes the committed bench/results/latest.{json,md} instead. Exits 0 whether targets are met
+ * or not (it is a measurement); 1 when the run itself failed. Traffic stays on 127.0.0.1; every loop is
+ * bounded in count and time. See bench/FINDINGS.md.
  *
  * Options: --quick (few samples, a smoke run: nothing written), --no-serve (skip the load test),
- * --ours-bundle <file> (measure that bundle as ours, e.g. a patched copy, instead of building lambda/dist).
+ * --ours-bundle <file> (measure that bundle as ours, e.g. a patched copy, instead of building lambda/dist),
+ * --update (write the committed results; only with a full run of the real bundle, so none of the others).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +31,18 @@ import type { Peer, SkillName } from './lib/children';
 import { BENCH_SKILL_ID } from './lib/envelopes';
 import { dbStats, measureCold, measureServe, measureWarm, warmStats } from './lib/measure';
 import type { PerSkill, ServeStats, Setup } from './lib/measure';
-import { coldStats, machine, machineLine, summaryOf, targetsOf, textTable, writeResults } from './lib/report';
+import {
+  coldStats,
+  machine,
+  machineLine,
+  RESULTS_DIR,
+  resultsDir,
+  summaryOf,
+  targetsOf,
+  textTable,
+  UPDATE_FLAG,
+  writeResults,
+} from './lib/report';
 import type { BenchResults, Measured } from './lib/report';
 
 interface Plan {
@@ -67,19 +80,34 @@ interface Args {
   /** Measure this bundle as "ours" instead of building lambda/dist (e.g. a patched copy). */
   oursBundle?: string;
   serve: boolean;
+  /** Write the committed bench/results/latest.* instead of bench/results/local/. */
+  update: boolean;
 }
 
+/** Only a complete run of the real bundle is a result worth keeping. */
+const isComplete = (args: Args) => !args.oursBundle && args.serve && args.plan.mode === 'full';
+
 function argsFrom(argv: readonly string[]): Args {
-  const args: Args = { plan: FULL, serve: true };
+  const args: Args = { plan: FULL, serve: true, update: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--quick') args.plan = QUICK;
     else if (arg === '--no-serve') args.serve = false;
+    else if (arg === UPDATE_FLAG) args.update = true;
     else if (arg === '--ours-bundle' && argv[i + 1]) {
       args.oursBundle = path.resolve(argv[i + 1] as string);
       i += 1;
-    } else throw new Error(`unknown argument ${arg} (known: --quick, --no-serve, --ours-bundle <file>)`);
+    } else
+      throw new Error(
+        `unknown argument ${arg} (known: --quick, --no-serve, --ours-bundle <file>, ${UPDATE_FLAG})`,
+      );
   }
+  // Refuse before a minute of measuring, not after: an incomplete run writes nothing.
+  if (args.update && !isComplete(args))
+    throw new Error(
+      `${UPDATE_FLAG} writes the committed results, so it needs a full run of the real bundle ` +
+        '(without --quick, --no-serve or --ours-bundle)',
+    );
   return args;
 }
 
@@ -202,11 +230,18 @@ async function main(): Promise<void> {
     console.log('');
     console.log(results.summary);
     // Only a complete run of the real bundle is the latest result.
-    if (args.oursBundle || !args.serve || plan.mode === 'quick') return;
-    const written = await writeResults(results);
+    if (!isComplete(args)) {
+      console.log('\nNothing written: only a full run of the real bundle writes results.');
+      return;
+    }
+    const written = await writeResults(results, resultsDir(args.update));
     console.log(
       `\nWrote ${path.relative(ROOT, written.json)} and ${path.relative(ROOT, written.md)} (${results.seconds.toFixed(0)} s)`,
     );
+    if (!args.update)
+      console.log(
+        `(git-ignored; \`npm run bench -- ${UPDATE_FLAG}\` writes the committed ${path.relative(ROOT, RESULTS_DIR)}/latest.* instead)`,
+      );
   } finally {
     await db?.stop();
     rmSync(work, { recursive: true, force: true });

@@ -4,12 +4,20 @@
  * (dynalite) with its data under .local/, so quitting and starting again continues where you were.
  * Reads piped standard input too, one utterance a line, for scripted runs.
  *
+ * Words the model does not hold exactly are taken as its nearest sample when one is near enough, as
+ * Alexa's language understanding would, and the transcript says which (`(heard as: "…")`).
+ *
  * Spotify: by default a local Spotify Connect simulator plays the Web API, so "move the music to the
  * office speaker" works with no Spotify account. With SPOTIFY_ACCESS_TOKEN set, the real Web API is
  * used with that token. `--unlinked` runs as a user who has not linked Spotify.
+ *
+ * The skill's JSON log lines (LOG_LEVEL, default info) go to .local/speaker-helper.log, or to the file
+ * SPEAKER_HELPER_LOG_FILE names, rewritten each run, so they never mix with the conversation.
  */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
-import type { ResponseEnvelope } from 'ask-sdk-model';
+import type { ResponseEnvelope, ui } from 'ask-sdk-model';
 import { readConfig } from '../lambda/src/config';
 import { createSkill } from '../lambda/src/index';
 import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
@@ -19,6 +27,8 @@ import { ensureTable } from '../lambda/src/state/ensure-table';
 import { startLocalDatabase } from './local/dynalite-server';
 import type { SimulatorFault, SimulatorOperation } from './local/spotify-simulator';
 import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-simulator';
+import { createNearestSample, samplePhrases } from './local/nearest-sample';
+import type { NearestSample } from './local/nearest-sample';
 import { createTypedWords, modelPhrases } from './local/typed-words';
 import { MODEL_PATH, VirtualEcho } from './local/virtual-echo';
 
@@ -26,8 +36,10 @@ const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
   TABLE_NAME: 'speaker-helper-local',
   AWS_REGION: 'us-east-1',
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: 'info',
 };
+const ROOT = path.join(__dirname, '..');
+const LOG_FILE = process.env.SPEAKER_HELPER_LOG_FILE || path.join(ROOT, '.local', 'speaker-helper.log');
 const LOCAL_USER = process.env.SPEAKER_HELPER_USER ?? 'amzn1.ask.account.LOCAL-DEVELOPER';
 const QUIT = new Set(['quit', 'exit', 'q', ':q', 'bye']);
 
@@ -42,18 +54,42 @@ const strip = (ssml: string | undefined) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-function show(response: ResponseEnvelope, print: (line: string) => void): void {
+/** Every card the skill sends, as the Alexa app would show it. */
+function showCard(card: ui.Card, linked: boolean, print: (line: string) => void): void {
+  const label = '  [card in the Alexa app]';
+  const body = (text: string | undefined) => {
+    for (const line of (text ?? '').split('\n').filter(Boolean)) print(`    ${line}`);
+  };
+  switch (card.type) {
+    case 'Standard':
+      print(`${label} ${card.title ?? ''}`);
+      body(card.text);
+      return;
+    case 'Simple':
+      print(`${label} ${card.title ?? ''}`);
+      body(card.content);
+      return;
+    case 'LinkAccount':
+      // This card has no words of its own: the app draws a button from the skill's account-linking setup.
+      print(`${label} Link your account: a button that signs in to Spotify and links it to Speaker Helper.`);
+      if (!linked) print('    (Here, run npm start without --unlinked to be a user who linked Spotify.)');
+      return;
+    case 'AskForPermissionsConsent':
+      print(`${label} Permission requested: ${card.permissions.join(', ')}`);
+      return;
+    default:
+      print(`${label} (a ${(card as { type: string }).type} card)`);
+  }
+}
+
+function show(response: ResponseEnvelope, linked: boolean, print: (line: string) => void): void {
   const r = response.response;
   const speech = r.outputSpeech && 'ssml' in r.outputSpeech ? r.outputSpeech.ssml : undefined;
   const reprompt =
     r.reprompt?.outputSpeech && 'ssml' in r.reprompt.outputSpeech ? r.reprompt.outputSpeech.ssml : '';
   if (speech) print(`Alexa: ${strip(speech)}`);
   if (reprompt) print(`  (if you say nothing: ${strip(reprompt)})`);
-  if (r.card && 'title' in r.card) {
-    const body = 'text' in r.card ? r.card.text : 'content' in r.card ? r.card.content : '';
-    print(`  [card in the Alexa app] ${r.card.title}`);
-    for (const line of (body ?? '').split('\n').filter(Boolean)) print(`    ${line}`);
-  }
+  if (r.card) showCard(r.card, linked, print);
   if (r.shouldEndSession !== false)
     print('  (Speaker Helper has closed. Type "open speaker helper" to come back.)');
 }
@@ -74,8 +110,10 @@ async function main(): Promise<void> {
   if (simulator) config.spotifyApiUrl = simulator.baseUrl;
   const token = process.argv.includes('--unlinked') ? undefined : (realToken ?? DEFAULT_SIMULATOR_TOKEN);
 
-  // Log lines go to stderr so the conversation on stdout stays readable.
-  const logger = createJsonLogger(parseLevel(config.logLevel), (line) => process.stderr.write(`${line}\n`));
+  // Log lines go to a file so the conversation stays readable; written at once, so none is lost on exit.
+  mkdirSync(path.dirname(LOG_FILE), { recursive: true });
+  const logFd = openSync(LOG_FILE, 'w');
+  const logger = createJsonLogger(parseLevel(config.logLevel), (line) => writeSync(logFd, `${line}\n`));
   // Progressive responses would go to Alexa's API; here they are printed as Alexa would speak them.
   const localFetch: typeof fetch = async (input, init) => {
     const url = String(input instanceof Request ? input.url : input);
@@ -88,6 +126,7 @@ async function main(): Promise<void> {
   };
   const skill = createSkill(config, logger, localFetch, noMetrics);
   const asSpoken = createTypedWords(modelPhrases(MODEL_PATH));
+  const nearest = createNearestSample(samplePhrases(MODEL_PATH));
   const echo = new VirtualEcho({
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,
@@ -121,6 +160,10 @@ async function main(): Promise<void> {
     print(`Spotify: the real Web API at ${config.spotifyApiUrl}, with the token from SPOTIFY_ACCESS_TOKEN.`);
   }
   if (!token) print('Running as a user who has not linked Spotify (--unlinked).');
+  const shownLog = path.relative(process.cwd(), LOG_FILE);
+  print(
+    `The skill's log lines (LOG_LEVEL=${parseLevel(config.logLevel)}) go to ${shownLog.startsWith('..') ? LOG_FILE : shownLog}.`,
+  );
   print('');
 
   const rl = readline.createInterface({
@@ -157,13 +200,23 @@ async function main(): Promise<void> {
     }
     try {
       // Outside a session an Echo would not send plain words to this skill; take them as a one-shot.
-      const heard = asSpoken(words);
-      const spoken =
-        echo.inSession || /^(alexa\s+)?(open|launch|start|talk to|ask|tell) speaker helper/.test(heard)
-          ? heard
-          : `ask speaker helper to ${heard}`;
-      const turn = await echo.say(spoken);
-      show(turn.response, print);
+      let understood = echo.understand(asSpoken(words), { plainAsOneShot: !echo.inSession });
+      if (understood.kind === 'unmatched') {
+        // Alexa's language understanding takes a near miss as the nearest sample; the local Echo matches
+        // exactly, so look for that sample here (tried as typed and without a leading "alexa").
+        let near: NearestSample | undefined;
+        for (const text of understood.tried) {
+          const found = nearest(text);
+          if (found && found.score > (near?.score ?? 0)) near = found;
+        }
+        const retry = near && echo.understand(near.phrase.text, { plainAsOneShot: understood.oneShot });
+        if (near && retry?.kind === 'intent') {
+          print(`  (heard as: "${near.phrase.text}")`);
+          understood = retry;
+        }
+      }
+      const turn = await echo.perform(understood);
+      show(turn.response, token !== undefined, print);
     } catch (error) {
       print(`  (the local run failed: ${(error as Error).message})`);
     }
@@ -174,6 +227,7 @@ async function main(): Promise<void> {
   if (echo.inSession) await echo.end('USER_INITIATED');
   await simulator?.close();
   await db?.close();
+  closeSync(logFd);
   print('Goodbye. Your progress is saved for next time.');
 }
 

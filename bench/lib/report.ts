@@ -1,4 +1,7 @@
-/** The results: targets, the printed table and summary, and bench/results/latest.{json,md}. */
+/**
+ * The results: targets, the printed table and summary, and latest.{json,md}: in the git-ignored
+ * bench/results/local/ after a plain run, in the committed bench/results/ only with `--update`.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +12,12 @@ import type { SkillName } from './children';
 import type { ColdSample, DbStats, PerSkill, ServeStats, WarmStats } from './measure';
 import { kib, median, mib, ms, ratio, round, times } from './stats';
 
+/** The committed results, rewritten only when asked with UPDATE_FLAG. */
 export const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
+/** Where a plain run writes its results (git-ignored, so a run on any machine leaves the tree clean). */
+export const LOCAL_RESULTS_DIR = path.join(RESULTS_DIR, 'local');
+/** The one way to rewrite the committed results: `npm run bench -- --update`. */
+export const UPDATE_FLAG = '--update';
 export const BUNDLE_BUDGET_BYTES = 1024 * 1024;
 
 export interface Machine {
@@ -282,10 +290,15 @@ async function pretty(text: string, file: string): Promise<string> {
   return format(text, { ...config, filepath: file });
 }
 
-export async function writeResults(r: BenchResults): Promise<{ json: string; md: string }> {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const json = path.join(RESULTS_DIR, 'latest.json');
-  const md = path.join(RESULTS_DIR, 'latest.md');
+/** The folder a run writes to: the committed bench/results/ with `--update`, else bench/results/local/. */
+export function resultsDir(update: boolean): string {
+  return update ? RESULTS_DIR : LOCAL_RESULTS_DIR;
+}
+
+export async function writeResults(r: BenchResults, dir: string): Promise<{ json: string; md: string }> {
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, 'latest.json');
+  const md = path.join(dir, 'latest.md');
   writeFileSync(json, await pretty(JSON.stringify(r, null, 2), json));
   writeFileSync(md, await pretty(markdown(r), md));
   return { json, md };

@@ -30,7 +30,7 @@ export const HANDLER_KEYS = [
   'errors.storageBack',
   'errors.conflict',
   'errors.generic',
-  'common.mySpeaker',
+  'common.bluetooth',
 ];
 
 export interface SkillOptions {

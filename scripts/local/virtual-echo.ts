@@ -43,6 +43,34 @@ export interface EchoTurn {
 }
 
 /**
+ * How an Echo takes some words, before anything is sent: the skill opened, an intent with its slot values
+ * ("one-shot" when the words named the skill, so it starts a new session), or words the model does not
+ * hold, which Alexa sends as AMAZON.FallbackIntent.
+ */
+export type Understanding =
+  | { kind: 'launch' }
+  | {
+      kind: 'intent';
+      oneShot: boolean;
+      /** The words the model matched (the request of a one-shot). */
+      words: string;
+      intent: string;
+      slots: Record<string, string>;
+    }
+  | {
+      kind: 'unmatched';
+      oneShot: boolean;
+      /** What was tried against the model, as typed first. */
+      tried: string[];
+    };
+
+const INVOCATION = new RegExp(`^(?:open|launch|start|talk to)\\s+${INVOCATION_NAME}$`);
+// "ask speaker helper to …", "tell speaker helper, …": a pause (comma) may follow the name.
+const ONE_SHOT = new RegExp(`^(?:ask|tell)\\s+${INVOCATION_NAME}(?:\\s*,\\s*|\\s+)(.+)$`);
+const CONNECTOR = /^(?:to|that|about)\s+(.+)$/;
+const WAKE_WORD = /^alexa(?:\s*,\s*|\s+)(.+)$/;
+
+/**
  * A simulated Echo: what a person says is resolved through the skill's own interaction model (with
  * virtual-alexa's matcher), sent as a real request envelope to the handler, and the session is kept
  * the way Alexa keeps it. Unmatched words become AMAZON.FallbackIntent, as on a real device.
@@ -83,26 +111,62 @@ export class VirtualEcho {
 
   /**
    * What a person would say to an Echo: "open speaker helper", "ask speaker helper to …", or, inside a
-   * session, anything the model might match.
+   * session, anything the model might match. Matching is exact (no near misses): see `understand`.
    */
   async say(words: string): Promise<EchoTurn> {
-    const text = words
+    return this.perform(this.understand(words));
+  }
+
+  /**
+   * How the words would be taken, without sending anything. They are tried as typed first and then without
+   * a leading "alexa" (the wake word), so a sample that itself starts with "alexa" ("alexa can't find my
+   * speaker") is kept whole. `plainAsOneShot` takes words that do not name the skill as the request of a
+   * one-shot ("ask speaker helper to <words>"), as `npm start` does outside a session.
+   */
+  understand(words: string, options: { plainAsOneShot?: boolean } = {}): Understanding {
+    const typed = words
       .trim()
       .toLowerCase()
-      .replace(/^alexa[\s,]+/, '')
-      .replace(/[.!?]+$/, '');
-    const invocation = new RegExp(`^(?:open|launch|start|talk to) ${INVOCATION_NAME}$`);
-    const oneShot = new RegExp(`^(?:ask|tell) ${INVOCATION_NAME}(?: to| that| about)? (.+)$`);
-    if (invocation.test(text)) {
-      if (this.sessionActive) await this.end('USER_INITIATED');
-      return this.launch();
+      .replace(/[.!?]+$/, '')
+      .trim();
+    const wake = WAKE_WORD.exec(typed);
+    const readings = wake?.[1] ? [typed, wake[1]] : [typed];
+    let unmatched: Extract<Understanding, { kind: 'unmatched' }> | undefined;
+    let unmatchedShot: typeof unmatched;
+    for (const text of readings) {
+      if (INVOCATION.test(text)) return { kind: 'launch' };
+      const shot = ONE_SHOT.exec(text)?.[1];
+      const request = shot ?? (options.plainAsOneShot ? text : undefined);
+      if (request !== undefined) {
+        // "tell speaker helper that fixed it": "that" may be a connector or part of the request.
+        const connector = shot ? CONNECTOR.exec(request)?.[1] : undefined;
+        const tries = connector ? [connector, request] : [request];
+        for (const attempt of tries) {
+          const matched = this.match(attempt, true);
+          if (matched) return matched;
+        }
+        unmatchedShot ??= { kind: 'unmatched', oneShot: true, tried: [] };
+        unmatchedShot.tried.push(...tries);
+        continue;
+      }
+      const matched = this.match(text, false);
+      if (matched) return matched;
+      unmatched ??= { kind: 'unmatched', oneShot: false, tried: [] };
+      unmatched.tried.push(text);
     }
-    const shot = oneShot.exec(text);
-    if (shot?.[1]) {
+    // Words that named the skill go to it as a new session, whatever else they could have been.
+    return unmatchedShot ?? unmatched ?? { kind: 'unmatched', oneShot: false, tried: [typed] };
+  }
+
+  /** Sends what `understand` found: a launch, the intent, or AMAZON.FallbackIntent for unmatched words. */
+  async perform(understood: Understanding): Promise<EchoTurn> {
+    if (understood.kind === 'launch' || understood.oneShot) {
       if (this.sessionActive) await this.end('USER_INITIATED');
-      return this.intentFor(shot[1]);
     }
-    return this.intentFor(text);
+    if (understood.kind === 'launch') return this.launch();
+    if (understood.kind === 'unmatched') return this.intend('AMAZON.FallbackIntent');
+    const response = await this.alexa.request().intent(understood.intent).slots(understood.slots).send();
+    return this.record(understood.intent, response);
   }
 
   /** The session ends without the skill asking for it: the user walked away, or Alexa hit an error. */
@@ -121,13 +185,19 @@ export class VirtualEcho {
     return this.record(name, await this.alexa.intend(name, slots));
   }
 
-  private async intentFor(text: string): Promise<EchoTurn> {
+  private match(text: string, oneShot: boolean): Understanding | undefined {
     // The parsed model is on the context at run time, though virtual-alexa's typings leave it out.
     const model = (this.alexa.context() as unknown as { interactionModel(): IModel }).interactionModel();
     const utterance = new Utterance(model, text);
-    if (!utterance.matched()) return this.intend('AMAZON.FallbackIntent');
-    const response = await this.alexa.request().intent(utterance.intent()).slots(utterance.toJSON()).send();
-    return this.record(utterance.intent(), response);
+    const intent = utterance.intent();
+    if (!utterance.matched() || !intent) return undefined;
+    return {
+      kind: 'intent',
+      oneShot,
+      words: text,
+      intent,
+      slots: utterance.toJSON() as Record<string, string>,
+    };
   }
 
   private record(heard: string, raw: unknown): EchoTurn {

@@ -9,7 +9,6 @@ import {
   arriving,
   conversationTable,
   FLOW,
-  pathByAnswer,
   questionOf,
   restating,
   resuming,
@@ -35,8 +34,10 @@ function after(before: string[], heard: Heard): Heard {
 
 function expectHeard(c: Conversation, heard: Heard): void {
   expect({ speech: c.speech, open: c.sessionOpen }).toEqual({ speech: heard.speech, open: heard.open });
-  // The reprompt repeats the question whenever the skill keeps listening.
-  if (heard.open) expect(c.reprompt).toBe(questionOf(c.step as StepId));
+  // The reprompt repeats the question whenever the skill keeps listening (the name question, while asked).
+  const question = () =>
+    c.sessionProgress?.awaitingName ? words('speakerName.ask') : questionOf(c.step as StepId);
+  if (heard.open) expect(c.reprompt).toBe(question());
   else expect(c.reprompt).toBe('');
 }
 
@@ -59,31 +60,25 @@ describe('a newcomer', () => {
     expectHeard(c, after([ack], arriving(entry)));
     expect(c.step).toBe(entry);
     const entryWords = stepWords(entry);
-    expect(c.card).toEqual({
-      title: entryWords.title,
-      text: `${entryWords.instruction}\n\n${entryWords.question}`,
-    });
+    expect(c.card).toEqual({ title: entryWords.title, text: entryWords.question });
 
-    // "yes" at every step from the entry until the flow hands off to Alexa itself.
-    const path = pathByAnswer(entry, 'yes', 'handoff');
-    expect(path.length).toBeGreaterThan(2);
-    for (const next of path.slice(1)) {
-      await c.say('yes');
-      expect(c.heard).toBe('AMAZON.YesIntent');
-      expectHeard(c, after([words('answer.ok')], arriving(next)));
-      expect(c.step).toBe(next);
-      expect(c.turnOperations).toEqual(['save']);
-    }
-    const handoff = path[path.length - 1] as StepId;
+    // A new speaker: "no" to "has it played through this Echo before?" hands off to pairing in the app.
+    await c.say('no');
+    expect(c.heard).toBe('AMAZON.NoIntent');
+    const handoff = stepOf(entry).kind === 'check' ? (stepOf(entry) as { no: StepId }).no : entry;
+    expect(stepOf(handoff).kind).toBe('handoff');
+    expectHeard(c, after([words('answer.ok')], arriving(handoff)));
+    expect(c.step).toBe(handoff);
+    expect(c.turnOperations).toEqual(['save']);
     expect(c.sessionOpen).toBe(false);
     const handoffWords = stepWords(handoff);
     expect(c.card).toEqual({
       title: handoffWords.title,
-      text: `${handoffWords.instruction}\n\n${words('handoff.comeBack')}`,
+      text: `${handoffWords.detail}\n\n${words('handoff.comeBack')}`,
     });
     const saved = await c.stored();
     expect(saved?.progress).toMatchObject({ stepId: handoff, status: 'active', symptom: 'cant_find' });
-    expect(saved?.progress.history).toEqual([FLOW.start, ...path.slice(0, -1)]);
+    expect(saved?.progress.history).toEqual([FLOW.start, entry]);
 
     await c.say(OPEN);
     expectHeard(
@@ -96,6 +91,12 @@ describe('a newcomer', () => {
     expect(c.speech.startsWith(words('welcome.returning'))).toBe(true);
     expect(c.step).toBe(handoff);
     expect(c.turnOperations).toEqual(['load']);
+
+    // "Tell speaker helper it worked": the answer comes with the reopening, in one turn.
+    await c.say('tell speaker helper it worked');
+    expect(c.heard).toBe('ItWorkedIntent');
+    expect(c.step).toBe((stepOf(handoff) as { yes: StepId }).yes);
+    expect((await c.stored())?.progress.status).toBe('resolved');
   });
 
   it('can start with a one-shot "ask speaker helper to help me pair my speaker"', async () => {
@@ -121,14 +122,25 @@ describe('a newcomer', () => {
 // Every navigation phrase at a choice, a check, an action and a resumed handoff
 
 type Meaning =
-  'yes' | 'no' | 'unsure' | 'skip' | 'back' | 'repeat' | 'startOver' | 'why' | 'whereAmI' | 'help' | 'stop';
+  | 'yes'
+  | 'fixed'
+  | 'no'
+  | 'unsure'
+  | 'skip'
+  | 'back'
+  | 'repeat'
+  | 'startOver'
+  | 'why'
+  | 'whereAmI'
+  | 'help'
+  | 'stop';
 
 const PHRASES: ReadonlyArray<[phrase: string, intent: string, meaning: Meaning]> = [
   ['yes', 'AMAZON.YesIntent', 'yes'],
   ['no', 'AMAZON.NoIntent', 'no'],
   ['done', 'DoneIntent', 'yes'],
-  ['it worked', 'ItWorkedIntent', 'yes'],
-  ['that fixed it', 'ItWorkedIntent', 'yes'],
+  ['it worked', 'ItWorkedIntent', 'fixed'],
+  ['that fixed it', 'ItWorkedIntent', 'fixed'],
   ["that didn't work", 'DidNotWorkIntent', 'no'],
   ["it still doesn't work", 'DidNotWorkIntent', 'no'],
   ["i'm not sure", 'NotSureIntent', 'unsure'],
@@ -153,29 +165,34 @@ interface Place {
   history: StepId[];
 }
 
-const handoffPath = pathByAnswer(FLOW.symptomEntry.cant_find, 'yes', 'handoff');
+const CHECK = FLOW.symptomEntry.cant_find;
+/** A new speaker's pairing handoff: "no" at the first check. */
+const HANDOFF = (stepOf(CHECK) as { no: StepId }).no;
+/** What the app shows, asked after the pairing did not work. */
+const STATE = (stepOf(HANDOFF) as { no: StepId }).no;
 const PLACES: Record<string, Place> = {
   'the opening choice': { reach: [OPEN], step: FLOW.start, kind: 'choice', history: [] },
-  'a check': {
-    reach: [OPEN, CANT_FIND],
-    step: FLOW.symptomEntry.cant_find,
-    kind: 'check',
-    history: [FLOW.start],
-  },
-  'an action': {
-    reach: [OPEN, KEEPS_DISCONNECTING],
-    step: FLOW.symptomEntry.keeps_disconnecting,
-    kind: 'action',
-    history: [FLOW.start],
-  },
+  'a check': { reach: [OPEN, CANT_FIND], step: CHECK, kind: 'check', history: [FLOW.start] },
   'a resumed handoff': {
-    // Answering yes until the handoff closes the session; opening the skill again resumes there.
-    reach: [OPEN, CANT_FIND, ...handoffPath.slice(1).map(() => 'yes'), OPEN],
-    step: handoffPath[handoffPath.length - 1] as StepId,
+    // The handoff closes the session; opening the skill again resumes there.
+    reach: [OPEN, CANT_FIND, 'no', OPEN],
+    step: HANDOFF,
     kind: 'handoff',
-    history: [FLOW.start, ...handoffPath.slice(0, -1)],
+    history: [FLOW.start, CHECK],
+  },
+  'a state question': {
+    reach: [OPEN, CANT_FIND, 'no', OPEN, 'no'],
+    step: STATE,
+    kind: 'state',
+    history: [FLOW.start, CHECK, HANDOFF],
   },
 };
+
+/** How a step is met by a user whose speaker has no name yet, after `history`. */
+function meeting(to: StepId, history: StepId[]): Heard {
+  const handedOffBefore = history.some((id) => stepOf(id).kind === 'handoff');
+  return arriving(to, { handedOffBefore });
+}
 
 interface Effect {
   heard: Heard;
@@ -185,11 +202,12 @@ interface Effect {
   writes: boolean;
 }
 
-/** The step an answer leads to, from the flow data; undefined when the answer keeps the user on the step. */
+/** The step an answer leads to at once, from the flow data; undefined when the user stays on the step. */
 function answerLeadsTo(id: StepId, answer: 'yes' | 'no' | 'unsure'): StepId | undefined {
   const step = stepOf(id);
   switch (step.kind) {
     case 'choice':
+    case 'state':
       return answer === 'unsure' ? step.unsure : undefined;
     case 'check':
       return answer === 'unsure' ? step.unsure : step[answer];
@@ -212,11 +230,15 @@ function expectedEffect(place: Place, meaning: Meaning): Effect {
     writes: false,
   });
   const go = (to: StepId, ...before: string[]): Effect => ({
-    heard: after(before, arriving(to)),
+    heard: after(before, meeting(to, [...place.history, id])),
     step: to,
     writes: true,
   });
   switch (meaning) {
+    case 'fixed':
+      // "It worked" at a question that is not about the sound still means the speaker is fixed.
+      if (here.kind === 'choice' || here.kind === 'state') return go(FLOW.resolved);
+      return expectedEffect(place, 'yes');
     case 'yes':
     case 'no':
     case 'unsure': {
@@ -224,12 +246,14 @@ function expectedEffect(place: Place, meaning: Meaning): Effect {
       if (to) {
         // Arriving at an end step is not preceded by an acknowledgement; it speaks for itself.
         const ack =
-          stepOf(to).kind === 'end' ? [] : [words(meaning === 'yes' ? 'answer.ok' : 'answer.unsure')];
-        const lead = meaning === 'no' ? [here.ifNo as string] : ack;
+          stepOf(to).kind === 'end' ? [] : [words(meaning === 'unsure' ? 'answer.unsure' : 'answer.ok')];
+        const lead = meaning === 'no' && here.kind === 'handoff' ? [here.ifNo as string] : ack;
         return go(to, ...lead);
       }
+      if (meaning === 'unsure') return ask(here.help as string);
       if (here.kind === 'choice') return ask(words('answer.chooseSymptom'));
-      return ask((meaning === 'no' ? here.ifNo : here.help) as string);
+      if (here.kind === 'state') return ask(words('answer.chooseState'));
+      return ask(here.ifNo as string);
     }
     case 'skip': {
       const step = stepOf(id);
@@ -300,7 +324,7 @@ describe.each(Object.entries(PLACES))('at %s', (_name, place) => {
 
 describe('symptoms, safety and the speaker name', () => {
   it('a symptom named at any step jumps to its branch', async () => {
-    for (const reach of [PLACES['a check'], PLACES['an action'], PLACES['a resumed handoff']]) {
+    for (const reach of [PLACES['a check'], PLACES['a state question'], PLACES['a resumed handoff']]) {
       const c = await start();
       await c.sayAll(...(reach as Place).reach);
       const from = c.step;
@@ -312,7 +336,8 @@ describe('symptoms, safety and the speaker name', () => {
       await c.say(symptomPhrase(symptom));
       expect(c.heard).toBe('SymptomIntent');
       const ack = words('symptom.ack', { symptom: words(`symptoms.${symptom}`) });
-      expectHeard(c, after([ack], arriving(FLOW.symptomEntry[symptom])));
+      const history = [...(reach as Place).history, from as StepId];
+      expectHeard(c, after([ack], meeting(FLOW.symptomEntry[symptom], history)));
       expect((await c.stored())?.progress).toMatchObject({
         stepId: FLOW.symptomEntry[symptom],
         symptom,
@@ -371,14 +396,14 @@ describe('symptoms, safety and the speaker name', () => {
     expectHeard(c, after([words('speakerName.ack', { name: NAME })], restating(here)));
     expect((await c.stored())?.progress.speakerName).toBe(NAME);
 
-    const path = pathByAnswer(here, 'yes', 'handoff');
-    await c.sayAll(...path.slice(1).map(() => 'yes'));
-    const handoff = path[path.length - 1] as StepId;
+    // "Yes, it has played here before": the voice command uses the name, and the name is not asked again.
+    await c.say('yes');
+    const handoff = (stepOf(here) as { yes: StepId }).yes;
     const named = stepWords(handoff, NAME).instruction as string;
     expect(named).toContain(NAME);
     expect(named).not.toBe(stepWords(handoff).instruction);
     expectHeard(c, after([words('answer.ok')], arriving(handoff, NAME)));
-    expect(c.card?.text).toContain(named);
+    expect(c.card?.text).toContain(stepWords(handoff, NAME).detail as string);
 
     // Resumed later, "repeat" gives the instruction with the name again.
     await c.sayAll(OPEN, 'repeat');

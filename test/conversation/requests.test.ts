@@ -15,6 +15,7 @@ import {
   questionOf,
   sentences,
   startConversation,
+  stepWords,
   TEST_SKILL_ID,
   words,
 } from '../support/conversation';
@@ -40,7 +41,10 @@ describe('input the skill cannot use', () => {
 
     await c.say('banana bread');
     expect(c.heard).toBe('AMAZON.FallbackIntent');
-    expect(c.speech).toBe(sentences(words('fallback.again'), words('help.navigation'), questionOf(here)));
+    // The second miss explains the step itself, not a list of commands.
+    expect(c.speech).toBe(
+      sentences(words('fallback.again'), stepWords(here).help as string, questionOf(here)),
+    );
     expect(c.sessionOpen).toBe(true);
 
     // Nothing changed, so nothing was written, and the step is still the same.

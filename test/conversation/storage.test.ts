@@ -42,7 +42,15 @@ describe('DynamoDB requests', () => {
     await c.say(CANT_FIND);
     expect(c.turnOperations).toEqual(['save']);
 
-    for (const phrase of ['repeat', 'why', 'help', 'where am i', "i'm not sure", 'purple elephants dance']) {
+    for (const phrase of [
+      'repeat',
+      'why',
+      'help',
+      'where am i',
+      'thanks',
+      'what',
+      'purple elephants dance',
+    ]) {
       await c.say(phrase);
       expect({ phrase, operations: c.turnOperations }).toEqual({ phrase, operations: [] });
       expect(c.sessionOpen).toBe(true);
@@ -112,9 +120,12 @@ describe('two Echos of one user at once', () => {
     expect(stored?.progress.history).toEqual([FLOW.start, kitchenStep]);
 
     // Both keep going without further conflicts.
-    await kitchen.say('yes');
+    await kitchen.say("it's called jbl flip five");
     expect(kitchen.speech.startsWith(words('errors.conflict'))).toBe(false);
-    expect((await kitchen.stored())?.progress.stepId).toBe(yesOf(bedroomStep));
+    expect((await kitchen.stored())?.progress).toMatchObject({
+      stepId: bedroomStep,
+      speakerName: 'jbl flip five',
+    });
   });
 });
 
@@ -153,9 +164,9 @@ describe.each<Outage>(['refused', 'silent'])('DynamoDB unreachable (%s)', (outag
     expect(c.sessionOpen).toBe(true);
     expect(c.turnOperations).toEqual(['save']);
 
-    await c.say('yes');
-    const third = yesOf(second);
-    expect(c.speech).toBe(sentences(words('answer.ok'), arriving(third).speech));
+    // The second step asks for the speaker's name before its command, in the same session.
+    const third = second;
+    expect(c.sessionProgress?.awaitingName).toBe(true);
     expect(c.step).toBe(third);
     // A turn that changes nothing still tries to save what is pending, and still does not repeat the warning.
     await c.say('repeat');
@@ -166,9 +177,13 @@ describe.each<Outage>(['refused', 'silent'])('DynamoDB unreachable (%s)', (outag
     c.storage.comeBack();
     await c.say('why');
     expect(c.turnOperations).toEqual(['save']);
-    expect(c.speech).toBe(sentences(stepWords(third).why as string, questionOf(third)));
+    expect(c.speech).toBe(sentences(words('speakerName.help'), words('speakerName.ask')));
     const stored = await c.stored();
-    expect(stored?.progress).toMatchObject({ stepId: third, history: [FLOW.start, entry, second] });
+    expect(stored?.progress).toMatchObject({
+      stepId: third,
+      history: [FLOW.start, entry],
+      awaitingName: true,
+    });
     expect(stored?.version).toBe((saved?.version ?? 0) + 1);
 
     // Saved for real: a new session resumes there.

@@ -17,7 +17,7 @@ import { arriving, FLOW, restating, sentences, words } from '../support/conversa
 import type { DynamoFault } from '../support/dynamo-fault-proxy';
 import { createTestTable, testEndpoint } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
-import { CANT_FIND, ENTRY, FaultRig, OPEN, SECOND, THIRD } from './fault-conversation';
+import { CANT_FIND, ENTRY, FaultRig, OPEN, SECOND, THIRD, TO_THIRD } from './fault-conversation';
 import type { FaultConversation } from './fault-conversation';
 
 const STORAGE_DOWN = words('errors.storageDown');
@@ -56,7 +56,7 @@ let referenceRead: string[];
 /** Two answers mid-conversation without faults: SECOND, then THIRD. */
 const referenceWrite = [
   sentences(words('answer.ok'), arriving(SECOND).speech),
-  sentences(words('answer.ok'), arriving(THIRD).speech),
+  sentences(words('symptom.ack', { symptom: words('symptoms.several_echos') }), arriving(THIRD).speech),
 ];
 
 beforeAll(async () => {
@@ -64,11 +64,11 @@ beforeAll(async () => {
   const r = await rig();
   try {
     const c = await returningUser(r);
-    await c.sayAll(OPEN, 'yes');
+    await c.sayAll(OPEN, TO_THIRD);
     expect(c.step).toBe(THIRD);
     referenceRead = c.turns.slice(-2).map((t) => t.speech);
     const w = await r.conversation();
-    await w.sayAll(OPEN, CANT_FIND, 'yes', 'yes');
+    await w.sayAll(OPEN, CANT_FIND, 'yes', TO_THIRD);
     expect(w.turns.slice(-2).map((t) => t.speech)).toEqual(referenceWrite);
   } finally {
     await r.close();
@@ -123,7 +123,7 @@ describe.each(ABSORBED)('absorbed: $name', (fault) => {
       await fault.on(r, 'GetItem');
       await c.say(OPEN);
       await r.heal();
-      await c.say('yes');
+      await c.say(TO_THIRD);
       expect(c.turns.slice(-2).map((t) => t.speech)).toEqual(referenceRead);
       expect(c.turns.at(-2)?.storeCalls).toEqual(['load']);
       expect((await c.stored())?.progress.stepId).toBe(THIRD);
@@ -140,7 +140,7 @@ describe.each(ABSORBED)('absorbed: $name', (fault) => {
       await c.say('yes');
       expect((await c.stored())?.progress.stepId).toBe(SECOND);
       await fault.on(r, 'PutItem');
-      await c.say('yes');
+      await c.say(TO_THIRD);
       expect(c.turns.slice(-2).map((t) => t.speech)).toEqual(referenceWrite);
       expect(c.turns.slice(-2).map((t) => t.storeCalls)).toEqual([['save'], ['save']]);
       const stored = await c.stored();
@@ -169,7 +169,7 @@ describe.each(PERSISTENT)('persistent: $name', (fault) => {
       await c.say('repeat');
       expect(c.speech.startsWith(STORAGE_BACK)).toBe(true);
       expect(c.step).toBe(SECOND);
-      await c.say('yes');
+      await c.say(TO_THIRD);
       expect(c.step).toBe(THIRD);
 
       // No progress lost: a new session on a new container resumes where the user last was.
@@ -206,7 +206,7 @@ describe.each(PERSISTENT)('persistent: $name', (fault) => {
       await fault.on(r, 'PutItem');
       await c.say('yes');
       expect(c.speech).toBe(sentences(STORAGE_DOWN, referenceWrite[0] as string));
-      await c.say('yes');
+      await c.say(TO_THIRD);
       expect(c.speech).toBe(referenceWrite[1]);
       expect(c.turns.slice(-2).map((t) => t.storeCalls)).toEqual([['save'], ['save']]);
       expect(await c.stored()).toEqual(saved);
@@ -251,7 +251,7 @@ describe('a fraction of the requests failing', () => {
     withRig(async (r) => {
       const c = await r.conversation();
       r.proxy.fault('*', { kind: 'serverError' }, { fraction: 0.5, times: Infinity });
-      await c.sayAll(OPEN, CANT_FIND, 'yes', 'yes', 'repeat', 'why', 'go back', 'yes');
+      await c.sayAll(OPEN, CANT_FIND, 'yes', TO_THIRD, 'repeat', 'why', 'go back', TO_THIRD);
       expect(warnings(c, c.turns.length)).toBeLessThanOrEqual(1);
       expect(c.turns.every((t) => t.sessionOpen)).toBe(true);
       const failed = r.proxy.requests().filter((q) => q.status === 500).length;
@@ -293,7 +293,7 @@ describe('writes DynamoDB applied but whose answer never came back', () => {
       expect(c.speech).toBe(sentences(STORAGE_DOWN, referenceWrite[0] as string));
       await r.heal();
       await r.proxy.settle();
-      await c.say('yes');
+      await c.say(TO_THIRD);
       expect(c.speech).not.toContain(CONFLICT);
       expect(c.speech).toBe(referenceWrite[1]);
       expect((await c.stored())?.progress.stepId).toBe(THIRD);

@@ -10,11 +10,14 @@
 import { arriving, FLOW, sentences, words } from '../support/conversation';
 import { createTestTable, testEndpoint } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
-import { CANT_FIND, ENTRY, FaultRig, OPEN, SECOND, THIRD } from './fault-conversation';
+import { CANT_FIND, ENTRY, FaultRig, OPEN, SECOND, THIRD, TO_THIRD } from './fault-conversation';
 
 const STORAGE_DOWN = words('errors.storageDown');
 const ANSWERED_SECOND = sentences(words('answer.ok'), arriving(SECOND).speech);
-const ANSWERED_THIRD = sentences(words('answer.ok'), arriving(THIRD).speech);
+const ANSWERED_THIRD = sentences(
+  words('symptom.ack', { symptom: words('symptoms.several_echos') }),
+  arriving(THIRD).speech,
+);
 const EXCEPTIONS = ['ProvisionedThroughputExceededException', 'ThrottlingException'] as const;
 
 let table: TestTable;
@@ -75,7 +78,7 @@ describe.each(EXCEPTIONS)('%s', (exception) => {
     r.proxy.fault('PutItem', { kind: 'throttled', exception }, { times: Infinity });
     await c.say('yes');
     expect(c.speech).toBe(sentences(STORAGE_DOWN, ANSWERED_SECOND));
-    await c.say('yes');
+    await c.say(TO_THIRD);
     expect(c.speech).toBe(ANSWERED_THIRD);
     for (const turn of c.turns.slice(-2)) {
       expect(turn.dynamo.length).toBeLessThanOrEqual(c.maxAttempts);

@@ -68,10 +68,15 @@ export function yesOf(id: StepId): StepId {
   return next;
 }
 
-/** OPEN, CANT_FIND, then "yes", "yes": the steps met. */
+/**
+ * OPEN, CANT_FIND, "yes", then TO_THIRD: the steps met, all inside one session. "Yes, it played here
+ * before" leads to a voice command that first asks the speaker's name (SECOND, still listening); "I have
+ * two Echos" then moves to that branch (THIRD, a question).
+ */
 export const ENTRY: StepId = FLOW.symptomEntry.cant_find;
 export const SECOND: StepId = yesOf(ENTRY);
-export const THIRD: StepId = yesOf(SECOND);
+export const TO_THIRD = 'i have two echos';
+export const THIRD: StepId = FLOW.symptomEntry.several_echos;
 
 // ---------------------------------------------------------------------------------------------------------
 // The conversation

@@ -18,7 +18,7 @@ import type { SpotifySimulator } from '../../scripts/local/spotify-simulator';
 import type { HandoffTiming } from '../../lambda/src/spotify/handoff';
 import { createTestTable, testEndpoint } from '../support/test-table';
 import type { TestTable } from '../support/test-table';
-import { CANT_FIND, FaultRig, OPEN, SECOND, THIRD } from './fault-conversation';
+import { CANT_FIND, FaultRig, OPEN, SECOND, THIRD, TO_THIRD } from './fault-conversation';
 import type { FaultConversation } from './fault-conversation';
 
 const MOVE = 'ask speaker helper to move the music to the kitchen echo';
@@ -222,7 +222,7 @@ describe('music in the middle of troubleshooting', () => {
     await rig();
     const c = await midJourney();
     r.proxy.fault('PutItem', { kind: 'drop' }, { times: Infinity });
-    await c.say('yes');
+    await c.say(TO_THIRD);
     expect(c.speech.startsWith(STORAGE_DOWN)).toBe(true);
     expect(c.step).toBe(THIRD);
 
@@ -247,7 +247,7 @@ describe('music in the middle of troubleshooting', () => {
     await rig();
     const c = await midJourney();
     r.proxy.fault('PutItem', { kind: 'hang' }, { times: Infinity });
-    await c.say('yes');
+    await c.say(TO_THIRD);
     expect(c.speech.startsWith(STORAGE_DOWN)).toBe(true);
     sim.fault('getDevices', { kind: 'serverError', status: 502 });
     await c.say('move the music to the kitchen echo');

@@ -2,7 +2,8 @@
  * Conversation harness: the real skill (`buildSkill`) with its real `DynamoProgressStore` on a dynalite test
  * table, spoken to through a `VirtualEcho` that resolves typed words with the skill's en-US interaction model.
  *
- * Every response that passes through the harness is checked with `assertCertifiable`, and a launch or intent
+ * Every response that passes through the harness is checked with `assertCertifiable` and against the claims
+ * the facts mark wrong or unverifiable (`wrongClaimsIn`), and a launch or intent
  * that says nothing or falls back to the skill's generic error answer fails the turn, so no test can pass on
  * a response a user must never get.
  *
@@ -51,6 +52,7 @@ import { settingsFor } from './ask-sdk-test-shim';
 import type { SkillSettings } from './ask-sdk-test-shim';
 import { assertCertifiable, plainReprompt, plainSpeech } from './certification';
 import { loadModel } from './model';
+import { wrongClaimsIn } from './wrong-claims';
 import { createTestTable, testEndpoint } from './test-table';
 import type { TestTable } from './test-table';
 
@@ -75,13 +77,13 @@ export function newUserId(): string {
 }
 
 /**
- * The en-US words for `key`, as the skill renders them: `{{target}}` is "my speaker" unless `params.target`
+ * The en-US words for `key`, as the skill renders them: `{{target}}` is "Bluetooth" unless `params.target`
  * names the user's speaker. Throws for a key with no words or a placeholder left unfilled, so a typo in a
  * test cannot quietly expect the wrong thing.
  */
 export function words(key: string, params: Record<string, string | number | readonly string[]> = {}): string {
   if (!EN_US.has(key)) throw new Error(`en-US has no words for "${key}"`);
-  const text = EN_US.t(key, { target: EN_US.t('common.mySpeaker'), ...params });
+  const text = EN_US.t(key, { target: EN_US.t('common.bluetooth'), ...params });
   if (/\{\{|\}\}/.test(text)) throw new Error(`words("${key}") left a placeholder unfilled: ${text}`);
   return text;
 }
@@ -107,6 +109,8 @@ export interface StepWords {
   help?: string;
   ifNo?: string;
   say?: string;
+  /** The numbered actions shown on the card. */
+  detail?: string;
 }
 
 /** Every text part a step has, in en-US; `target` is the user's speaker name when they told it. */
@@ -116,7 +120,7 @@ export function stepWords(id: StepId, target?: string): StepWords {
     return EN_US.has(key) ? words(key, target ? { target } : {}) : undefined;
   };
   const result: StepWords = { id, kind: stepOf(id).kind, title: words(`steps.${id}.title`) };
-  for (const name of ['instruction', 'question', 'why', 'help', 'ifNo', 'say'] as const) {
+  for (const name of ['instruction', 'question', 'why', 'help', 'ifNo', 'say', 'detail'] as const) {
     const text = part(name);
     if (text !== undefined) result[name] = text;
   }
@@ -140,22 +144,49 @@ export interface Heard {
   open: boolean;
 }
 
+export interface ArrivingOptions {
+  /** The user's speaker name, for `{{target}}`. */
+  target?: string;
+  /** An earlier handoff in this journey: the short "come back" sentence instead of the full one. */
+  handedOffBefore?: boolean;
+  /**
+   * The speaker's name is still to be asked. Default: yes for a step quoting "Alexa, connect to …" when no
+   * `target` is given (a user who has not told it); pass false for one who was asked and had no name.
+   */
+  askName?: boolean;
+}
+
 /**
  * What a user hears on arriving at a step moving forward, as the step kinds are documented in
- * conversation/types.ts: a choice asks its question; a check or action gives its instruction and asks; a
- * handoff gives its instruction, says it closes for now, and ends the session; an end step says its words
- * and ends the session.
+ * conversation/types.ts: a choice, check or state step asks its question; an action gives its instruction and
+ * asks; a handoff gives its instruction, says how to come back, and ends the session (or first asks the
+ * speaker's name, when its command needs one); an end step says its words and ends the session.
  */
-export function arriving(id: StepId, target?: string): Heard {
+export function arriving(id: StepId, options: ArrivingOptions | string = {}): Heard {
+  const {
+    target,
+    handedOffBefore,
+    askName: ask,
+  } = typeof options === 'string' ? { target: options } : options;
+  const flowStep = stepOf(id);
+  const askName = ask ?? (flowStep.kind === 'handoff' && flowStep.command === true && target === undefined);
   const step = stepWords(id, target);
   switch (step.kind) {
     case 'choice':
-      return { speech: required(step, 'question'), open: true };
     case 'check':
+    case 'state':
+      return { speech: required(step, 'question'), open: true };
     case 'action':
       return { speech: sentences(required(step, 'instruction'), required(step, 'question')), open: true };
     case 'handoff':
-      return { speech: sentences(required(step, 'instruction'), words('handoff.comeBack')), open: false };
+      if (askName) return { speech: words('speakerName.ask'), open: true };
+      return {
+        speech: sentences(
+          required(step, 'instruction'),
+          words(handedOffBefore ? 'handoff.comeBackAgain' : 'handoff.comeBack'),
+        ),
+        open: false,
+      };
     case 'end':
       return { speech: required(step, 'say'), open: false };
   }
@@ -167,7 +198,7 @@ export function arriving(id: StepId, target?: string): Heard {
  */
 export function restating(id: StepId, target?: string): Heard {
   const step = stepWords(id, target);
-  if (step.kind !== 'handoff') return arriving(id, target);
+  if (step.kind !== 'handoff') return arriving(id, { target });
   return {
     speech: sentences(
       required(step, 'instruction'),
@@ -182,7 +213,7 @@ export function restating(id: StepId, target?: string): Heard {
 export function resuming(id: StepId, target?: string): Heard {
   const step = stepWords(id, target);
   if (step.kind === 'handoff') return { speech: required(step, 'question'), open: true };
-  return arriving(id, target);
+  return arriving(id, { target });
 }
 
 /** The steps met by answering `answer` at every step from `from` until a step of kind `until` (inclusive). */
@@ -719,6 +750,12 @@ export class Conversation {
     const label = `turn ${this.turns.length + 1} (${what})`;
     assertCertifiable(response, { label });
     const speech = plainSpeech(response);
+    const card = response.response.card as { title?: string; text?: string; content?: string } | undefined;
+    const claims = wrongClaimsIn(
+      [speech, card?.title, card?.text ?? card?.content].filter(Boolean).join('\n'),
+    );
+    if (claims.length > 0)
+      throw new Error(`${label}: says what the facts do not support: ${claims.join('; ')}`);
     if ((type === 'LaunchRequest' || type === 'IntentRequest') && !speech) {
       throw new Error(`${label}: the skill said nothing to a ${type}`);
     }

@@ -20,19 +20,19 @@ describe('the troubleshooting flow', () => {
       'echo_offline',
       'wrong_account',
       'special_modes',
-      'speaker_busy',
       'worked_before',
-      'reconnect_by_voice',
+      'reconnect',
       'pairing_mode',
-      'pair_in_app',
-      'forget_stale',
-      'clear_speaker_memory',
+      'pair_new',
+      'forget_repair',
+      'clear_memory',
       'close_range',
       'sound_on_echo',
-      'app_connected',
+      'app_state',
       'firmware',
       'restart',
       'factory_reset_warning',
+      'power_saving',
       'safety_stop',
       'resolved',
     ];
@@ -61,7 +61,7 @@ describe('the troubleshooting flow', () => {
     // Two steps that only lead to each other: reachable, but no way to an end.
     flow.steps.loop_a = { kind: 'action', done: 'loop_b', skip: 'loop_b' };
     flow.steps.loop_b = { kind: 'action', done: 'loop_a', skip: 'loop_a' };
-    flow.steps.firmware = { kind: 'action', done: 'loop_a', skip: 'restart' };
+    flow.steps.firmware = { kind: 'action', done: 'loop_a', skip: 'factory_reset_warning' };
     const problems = flowProblems(flow, allText);
     expect(problems).toContain('step "loop_a" cannot reach an end (dead end or loop)');
     expect(problems).toContain('step "loop_b" cannot reach an end (dead end or loop)');
@@ -74,10 +74,38 @@ describe('the troubleshooting flow', () => {
     expect(problems).toEqual(['missing text "steps.pairing_mode.why"']);
   });
 
+  it('finds skips that go round in a circle (a failed fix would be passed for ever)', () => {
+    const flow = clone();
+    const restart = flow.steps.restart as { skip: string };
+    const close = flow.steps.close_range as { skip: string };
+    restart.skip = 'close_range';
+    close.skip = 'restart';
+    expect(
+      flowProblems(flow, allText).some((p) => p.startsWith('skipping from') && p.includes('circle')),
+    ).toBe(true);
+  });
+
+  it('finds a state step without an edge for every state the app shows', () => {
+    const flow = clone();
+    const state = Object.entries(flow.steps).find(([, s]) => s.kind === 'state');
+    expect(state).toBeDefined();
+    const [id, step] = state as [string, { states: Record<string, string> }];
+    delete step.states.saved;
+    expect(flowProblems(flow, allText)).toContain(`step "${id}" has no edge for "saved"`);
+  });
+
   it('insists the safety step is a safety stop', () => {
     const flow = clone();
     flow.safety = 'resolved';
     expect(flowProblems(flow, allText)).toContain('the safety step is not a safety stop');
+  });
+
+  it('gives the fixes a new speaker needs early: the pairing instruction is the third answer away', () => {
+    // triage → (won't pair) worked_before → (no) pair_new
+    const entry = FLOW.symptomEntry.wont_pair;
+    const step = FLOW.steps[entry] as { no: string };
+    expect(FLOW.steps[step.no]?.kind).toBe('handoff');
+    expect(step.no).toBe('pair_new');
   });
 
   it('lets every non-final step be skipped to somewhere else', () => {

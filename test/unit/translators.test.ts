@@ -12,7 +12,7 @@ import type { Translator } from '../../lambda/src/i18n/translators';
 
 const TWO_LOCALES = {
   'en-US': {
-    common: { mySpeaker: 'my speaker' },
+    common: { bluetooth: 'Bluetooth' },
     greet: 'Hello, {{name}}.',
     connect: 'Say: Alexa, connect to {{target}}.',
     value: 'The value is {{n}}.',
@@ -20,7 +20,7 @@ const TWO_LOCALES = {
     answered_other: 'You answered {{count}} steps.',
   },
   'de-DE': {
-    common: { mySpeaker: 'mein Lautsprecher' },
+    common: { bluetooth: 'Bluetooth-Gerät' },
     greet: 'Hallo, {{name}}.',
     connect: 'Sag: Alexa, verbinde mit {{target}}.',
     value: 'Der Wert ist {{n}}.',
@@ -84,8 +84,8 @@ describe('createTranslators: remembered translations', () => {
       expect(de.t('greet', { name: 'Ana' })).toBe('Hallo, Ana.');
       expect(de.t('answered', { count: 2 })).toBe('Du hast 2 Schritte beantwortet.');
       expect(en.t('answered', { count: 2 })).toBe('You answered 2 steps.');
-      expect(en.t('common.mySpeaker')).toBe('my speaker');
-      expect(de.t('common.mySpeaker')).toBe('mein Lautsprecher');
+      expect(en.t('common.bluetooth')).toBe('Bluetooth');
+      expect(de.t('common.bluetooth')).toBe('Bluetooth-Gerät');
     }
     expect(calls[0]).toHaveBeenCalledTimes(3);
     expect(calls[1]).toHaveBeenCalledTimes(3);
@@ -129,7 +129,7 @@ describe('createTranslators: remembered translations', () => {
   });
 });
 
-describe('translateLine and render: "my speaker" per translator', () => {
+describe('translateLine and render: the no-name target per translator', () => {
   it('uses each translator’s own words for the target, or the speaker’s name', () => {
     const translators = createTranslators(TWO_LOCALES);
     const en = get(translators, 'en-US');
@@ -137,14 +137,14 @@ describe('translateLine and render: "my speaker" per translator', () => {
     const line = { key: 'connect' };
 
     for (let round = 0; round < 2; round += 1) {
-      expect(translateLine(line, en, {})).toBe('Say: Alexa, connect to my speaker.');
-      expect(translateLine(line, de, {})).toBe('Sag: Alexa, verbinde mit mein Lautsprecher.');
+      expect(translateLine(line, en, {})).toBe('Say: Alexa, connect to Bluetooth.');
+      expect(translateLine(line, de, {})).toBe('Sag: Alexa, verbinde mit Bluetooth-Gerät.');
       expect(translateLine(line, en, { speakerName: 'Boom' })).toBe('Say: Alexa, connect to Boom.');
       expect(translateLine(line, de, { speakerName: 'Boom' })).toBe('Sag: Alexa, verbinde mit Boom.');
     }
     const nested = { key: 'greet', params: { name: { key: 'connect' } } };
-    expect(translateLine(nested, de, {})).toBe('Hallo, Sag: Alexa, verbinde mit mein Lautsprecher..');
-    expect(render({ speech: [line] }, en, {}).speech).toBe('Say: Alexa, connect to my speaker.');
+    expect(translateLine(nested, de, {})).toBe('Hallo, Sag: Alexa, verbinde mit Bluetooth-Gerät..');
+    expect(render({ speech: [line] }, en, {}).speech).toBe('Say: Alexa, connect to Bluetooth.');
   });
 });
 

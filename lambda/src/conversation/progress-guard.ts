@@ -13,6 +13,9 @@ const OUTCOMES: Record<Outcome, true> = {
   done: true,
   skipped: true,
   safety: true,
+  connected: true,
+  saved: true,
+  not_listed: true,
 };
 export const STATUSES: Record<ProgressStatus, true> = {
   active: true,
@@ -42,6 +45,8 @@ export function progressProblem(value: unknown): string | undefined {
   if (p.symptom !== undefined && !(SYMPTOMS as readonly unknown[]).includes(p.symptom)) return 'symptom';
   if (p.speakerName !== undefined && typeof p.speakerName !== 'string') return 'speakerName';
   if (p.musicDevice !== undefined && typeof p.musicDevice !== 'string') return 'musicDevice';
+  if (p.nameAsked !== undefined && p.nameAsked !== true) return 'nameAsked';
+  if (p.awaitingName !== undefined && p.awaitingName !== true) return 'awaitingName';
   return undefined;
 }
 
@@ -60,5 +65,7 @@ export function isProgress(value: unknown, flow: Flow): value is Progress {
     return false;
   // The status must fit the step: an end step carries its own outcome, any other step is active.
   const step = flow.steps[p.stepId];
+  // Only a step that quotes a voice command waits for the speaker's name.
+  if (p.awaitingName && !(step?.kind === 'handoff' && step.command)) return false;
   return step?.kind === 'end' ? p.status === step.outcome : p.status === 'active';
 }

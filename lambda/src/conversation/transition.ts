@@ -7,30 +7,45 @@ import type {
   Progress,
   Reply,
   SessionScratch,
+  SpeakerState,
   Step,
   StepId,
+  TriedStep,
   TurnInput,
   TurnOutput,
 } from './types';
+import { PAUSE } from './types';
 
 /** Bounds that keep one user's item small whatever they do. */
 export const MAX_HISTORY = 30;
 export const MAX_TRIED = 40;
 export const MAX_SPEAKER_NAME = 60;
+/** "I'm not sure" this many times in a row at a step moves on with the step's default. */
+export const UNSURE_LIMIT = 2;
+/** This many unusable answers in a row at a step move on with the step's default. */
+export const MISUNDERSTOOD_LIMIT = 3;
 
 const line = (key: string, params?: Line['params']): Line => (params ? { key, params } : { key });
+
+/** The progress without the name question pending. */
+function withoutNameQuestion(progress: Progress): Progress {
+  const rest = { ...progress };
+  delete rest.awaitingName;
+  return rest;
+}
 const stepLine = (id: StepId, part: string): Line => line(`steps.${id}.${part}`);
 
 /**
  * Which text parts a step kind has; the flow check uses the same table, so a step can never be spoken
- * with a missing part.
+ * with a missing part. `instruction` is what is said, `detail` the numbered actions on the card.
  */
 export const STEP_TEXT_PARTS: Record<Step['kind'], readonly string[]> = {
   choice: ['title', 'question', 'why', 'help'],
-  check: ['title', 'instruction', 'question', 'why', 'help', 'ifNo'],
-  action: ['title', 'instruction', 'question', 'why', 'help', 'ifNo'],
-  handoff: ['title', 'instruction', 'question', 'why', 'help', 'ifNo'],
-  end: ['title', 'say'],
+  check: ['title', 'question', 'why', 'help'],
+  state: ['title', 'question', 'why', 'help'],
+  action: ['title', 'instruction', 'detail', 'question', 'why', 'help', 'ifNo'],
+  handoff: ['title', 'instruction', 'detail', 'question', 'why', 'help', 'ifNo'],
+  end: ['title', 'say', 'detail'],
 };
 
 /** Keys the transition uses outside `steps.*`; the flow check verifies each one is translated. */
@@ -40,11 +55,17 @@ export const CONVERSATION_KEYS = [
   'welcome.afterFinish',
   'welcome.afterSafety',
   'start.ack',
+  'start.continue',
   'resume.intro',
   'answer.ok',
   'answer.unsure',
   'answer.chooseSymptom',
+  'answer.chooseState',
+  'answer.okay',
+  'unsure.moveOn',
+  'stuck.moveOn',
   'handoff.comeBack',
+  'handoff.comeBackAgain',
   'handoff.alreadyDone',
   'skip.ack',
   'back.ack',
@@ -57,10 +78,29 @@ export const CONVERSATION_KEYS = [
   'fallback.again',
   'stop.saved',
   'stop.goodbye',
+  'wait.ack',
+  'thanks.ack',
+  'thanks.bye',
   'symptom.unknown',
   'symptom.ack',
   'speakerName.ack',
   'speakerName.missing',
+  'speakerName.ask',
+  'speakerName.help',
+  'speakerName.none',
+  'support.tried',
+  'support.triedNone',
+  'topics.pairing_mode',
+  'outcomes.yes',
+  'outcomes.no',
+  'outcomes.failed',
+  'outcomes.unsure',
+  'outcomes.done',
+  'outcomes.skipped',
+  'outcomes.safety',
+  'outcomes.connected',
+  'outcomes.saved',
+  'outcomes.not_listed',
 ] as const;
 export type ConversationKey = (typeof CONVERSATION_KEYS)[number];
 const say = (key: ConversationKey, params?: Line['params']): Line => line(key, params);
@@ -69,6 +109,7 @@ export function freshProgress(flow: Flow, keep?: Progress): Progress {
   const progress: Progress = { stepId: flow.start, history: [], tried: [], status: 'active' };
   // Starting over forgets the journey, not what the user told us about their devices.
   if (keep?.speakerName) progress.speakerName = keep.speakerName;
+  if (keep?.nameAsked) progress.nameAsked = true;
   if (keep?.musicDevice) progress.musicDevice = keep.musicDevice;
   return progress;
 }
@@ -79,82 +120,191 @@ function stepOf(flow: Flow, id: StepId): Step {
   return step;
 }
 
-function card(id: StepId, body: Line[]): Reply['card'] {
+const hasInstruction = (step: Step) => step.kind === 'action' || step.kind === 'handoff';
+
+/** The card: the step's numbered actions (or its question) in full, for reading in the Alexa app. */
+function card(flow: Flow, id: StepId, after: Line[]): Reply['card'] {
+  const step = stepOf(flow, id);
+  const body = hasInstruction(step) ? [stepLine(id, 'detail'), ...after] : after;
   return { title: stepLine(id, 'title'), body };
 }
 
-/** Speech that asks the step's question and keeps the session open; the card shows the whole step. */
+/** Speech that asks the step's question and keeps the session open. */
 function ask(flow: Flow, id: StepId, before: Line[]): Reply {
   const question = stepLine(id, 'question');
-  const body = STEP_TEXT_PARTS[stepOf(flow, id).kind].includes('instruction')
-    ? [stepLine(id, 'instruction'), question]
-    : [question];
-  return { speech: [...before, question], reprompt: [question], card: card(id, body) };
+  return { speech: [...before, question], reprompt: [question], card: card(flow, id, [question]) };
+}
+
+/** Speech that asks for the speaker's name before a step that quotes a voice command. */
+function askName(flow: Flow, id: StepId, before: Line[]): Reply {
+  const question = say('speakerName.ask');
+  return { speech: [...before, question], reprompt: [question], card: card(flow, id, [question]) };
+}
+
+interface Ctx {
+  flow: Flow;
+  progress: Progress;
+}
+
+/** A handoff quoting a voice command waits for the speaker's name the first time (never asked twice). */
+const needsName = (ctx: Ctx, id: StepId) => {
+  const step = stepOf(ctx.flow, id);
+  return (
+    step.kind === 'handoff' && step.command === true && !ctx.progress.speakerName && !ctx.progress.nameAsked
+  );
+};
+
+/** How the user is told to come back: in full the first time in a journey, briefly after that. */
+function comeBack(flow: Flow, progress: Progress): Line {
+  const handoffsBefore = progress.history.filter((id) => flow.steps[id]?.kind === 'handoff').length;
+  return say(handoffsBefore === 0 ? 'handoff.comeBack' : 'handoff.comeBackAgain');
+}
+
+interface Entered {
+  progress: Progress;
+  reply: Reply;
 }
 
 /**
  * The step as met when moving forward: a handoff gives its instruction and ends the session (the user
- * has to leave the skill to do it); an end step says its closing words; others ask their question.
+ * has to leave the skill to do it), after asking the speaker's name if its command needs it; an end step
+ * says its closing words; others ask their question.
  */
-function enter(flow: Flow, id: StepId, before: Line[]): Reply {
+function enter(ctx: Ctx, before: Line[]): Entered {
+  const { flow, progress } = ctx;
+  const id = progress.stepId;
   const step = stepOf(flow, id);
   switch (step.kind) {
-    case 'end':
-      return { speech: [...before, stepLine(id, 'say')], card: card(id, [stepLine(id, 'say')]) };
-    case 'handoff': {
-      const parts = [stepLine(id, 'instruction'), say('handoff.comeBack')];
-      return { speech: [...before, ...parts], card: card(id, parts) };
+    case 'end': {
+      const extra = triedLines(flow, progress, step.outcome);
+      return {
+        progress,
+        reply: {
+          speech: [...before, stepLine(id, 'say')],
+          card: { title: stepLine(id, 'title'), body: [stepLine(id, 'detail'), ...extra] },
+        },
+      };
     }
-    case 'choice':
-      return ask(flow, id, before);
+    case 'handoff': {
+      if (needsName(ctx, id))
+        return { progress: { ...progress, awaitingName: true }, reply: askName(flow, id, before) };
+      const back = comeBack(flow, progress);
+      return {
+        progress,
+        reply: {
+          speech: [...before, stepLine(id, 'instruction'), PAUSE, back],
+          card: card(flow, id, [back]),
+        },
+      };
+    }
+    case 'action':
+      return { progress, reply: ask(flow, id, [...before, stepLine(id, 'instruction'), PAUSE]) };
     default:
-      return ask(flow, id, [...before, stepLine(id, 'instruction')]);
+      return { progress, reply: ask(flow, id, before) };
   }
+}
+
+/** For the unresolved end: what was tried and how it went, on the card, for the maker's or Amazon's support. */
+function triedLines(flow: Flow, progress: Progress, outcome: string): Line[] {
+  if (outcome !== 'unresolved') return [];
+  const tried = progress.tried.filter((t) => t.step !== flow.start && flow.steps[t.step]?.kind !== 'end');
+  if (tried.length === 0) return [say('support.triedNone')];
+  return tried.map((t) => {
+    // A handoff's "no" means the fix was tried and did not help.
+    const failed = t.outcome === 'no' && flow.steps[t.step]?.kind === 'handoff';
+    return say('support.tried', {
+      title: stepLine(t.step, 'title'),
+      outcome: line(failed ? 'outcomes.failed' : `outcomes.${t.outcome}`),
+    });
+  });
 }
 
 /** The whole step again without leaving the skill, e.g. for "repeat" or "go back". */
-function restate(flow: Flow, id: StepId, before: Line[]): Reply {
-  const step = stepOf(flow, id);
-  if (step.kind === 'handoff') {
-    return ask(flow, id, [...before, stepLine(id, 'instruction'), say('handoff.alreadyDone')]);
+function restate(ctx: Ctx, before: Line[]): Entered {
+  const { flow, progress } = ctx;
+  const id = progress.stepId;
+  if (progress.awaitingName) return { progress, reply: askName(flow, id, before) };
+  if (stepOf(flow, id).kind === 'handoff') {
+    return {
+      progress,
+      reply: ask(flow, id, [...before, stepLine(id, 'instruction'), say('handoff.alreadyDone'), PAUSE]),
+    };
   }
-  return enter(flow, id, before);
+  return enter(ctx, before);
 }
 
 /** How a returning user meets the step they left: a handoff asks whether the outside action worked. */
-function resume(flow: Flow, id: StepId, before: Line[]): Reply {
-  return stepOf(flow, id).kind === 'handoff' ? ask(flow, id, before) : enter(flow, id, before);
+function resume(ctx: Ctx, before: Line[]): Entered {
+  const { flow, progress } = ctx;
+  if (progress.awaitingName) return { progress, reply: askName(flow, progress.stepId, before) };
+  return stepOf(flow, progress.stepId).kind === 'handoff'
+    ? { progress, reply: ask(flow, progress.stepId, before) }
+    : enter(ctx, before);
 }
 
 function record(progress: Progress, outcome: Outcome): Progress['tried'] {
   return [...progress.tried, { step: progress.stepId, outcome }].slice(-MAX_TRIED);
 }
 
+/**
+ * Whether the user already tried `id` and it failed, in this place: a step left by a symptom or a skip was
+ * not tried, and fixes from before a move to the right Echo or account (a "yes" at a `resets` step) count
+ * for nothing.
+ */
+function triedAlready(flow: Flow, progress: Progress, id: StepId): boolean {
+  if (progress.stepId === id) return false;
+  for (let i = progress.tried.length - 1; i >= 0; i--) {
+    const t = progress.tried[i] as TriedStep;
+    const step = flow.steps[t.step];
+    if (t.outcome === 'yes' && step?.kind === 'handoff' && step.resets) return false;
+    if (t.step === id && t.outcome !== 'skipped') return true;
+  }
+  return false;
+}
+
+/**
+ * Where a failing edge really leads: a handoff or check the user already answered in this journey is not
+ * repeated; the current step's `skip`, and then each tried step's own `skip`, is followed instead. The flow
+ * check proves that chain of skips ends. "Yes" edges are taken as they are (a new Echo starts afresh).
+ */
+function avoidRepeats(flow: Flow, progress: Progress, to: StepId): StepId {
+  if (!triedAlready(flow, progress, to)) return to;
+  const from = stepOf(flow, progress.stepId);
+  let next = 'skip' in from ? from.skip : to;
+  for (let guard = 0; guard < Object.keys(flow.steps).length && triedAlready(flow, progress, next); guard++) {
+    const step = stepOf(flow, next);
+    if (!('skip' in step)) break;
+    next = step.skip;
+  }
+  return next;
+}
+
 /** Moves to `to`, remembering where the user came from and what they answered. */
-function advance(flow: Flow, progress: Progress, to: StepId, outcome: Outcome): Progress {
-  const target = stepOf(flow, to);
+function advance(flow: Flow, progress: Progress, to: StepId, outcome: Outcome, repeatable = false): Progress {
+  const id = repeatable ? to : avoidRepeats(flow, progress, to);
+  const target = stepOf(flow, id);
   return {
-    ...progress,
-    stepId: to,
+    ...withoutNameQuestion(progress),
+    stepId: id,
     history: [...progress.history, progress.stepId].slice(-MAX_HISTORY),
     tried: record(progress, outcome),
     status: target.kind === 'end' ? target.outcome : 'active',
   };
 }
 
-function answerTarget(step: Step, answer: Answer): { to?: StepId; outcome: Outcome } {
+/** Where "not sure" leads when the step has no explicit edge for it and the user is still unsure. */
+function unsureDefault(step: Step): StepId | undefined {
   switch (step.kind) {
-    case 'check':
-      if (answer === 'unsure') return { to: step.unsure, outcome: 'unsure' };
-      return { to: step[answer], outcome: answer };
-    case 'handoff':
-      return answer === 'unsure' ? { outcome: 'unsure' } : { to: step[answer], outcome: answer };
-    case 'action':
-      return answer === 'yes' ? { to: step.done, outcome: 'done' } : { outcome: answer };
     case 'choice':
-      return answer === 'unsure' ? { to: step.unsure, outcome: 'unsure' } : { outcome: answer };
+    case 'check':
+    case 'state':
+      return step.unsure ?? step.skip;
+    case 'handoff':
+      return step.unsure ?? step.no;
+    case 'action':
+      return step.skip;
     case 'end':
-      return { outcome: answer };
+      return undefined;
   }
 }
 
@@ -162,92 +312,239 @@ interface Result {
   progress: Progress | undefined;
   reply: Reply;
   misunderstood?: number;
+  unsure?: number;
 }
 
-function onAnswer(flow: Flow, progress: Progress, answer: Answer): Result {
+const go = (
+  flow: Flow,
+  progress: Progress,
+  to: StepId,
+  outcome: Outcome,
+  before: Line[],
+  repeatable = false,
+): Result => {
+  const moved = advance(flow, progress, to, outcome, repeatable);
+  return enter({ flow, progress: moved }, before);
+};
+
+/** Acknowledgement before a step: none before an end step, which speaks for itself. */
+function ack(flow: Flow, progress: Progress, to: StepId, key: ConversationKey): Line[] {
+  const target = avoidRepeats(flow, progress, to);
+  return stepOf(flow, target).kind === 'end' ? [] : [say(key)];
+}
+
+function onAnswer(flow: Flow, progress: Progress, answer: Answer, scratch: SessionScratch): Result {
   const id = progress.stepId;
   const step = stepOf(flow, id);
-  const { to, outcome } = answerTarget(step, answer);
-  if (to) {
-    // Arriving at an end step speaks for itself ("Great, your speaker is working!"): no "Okay." first.
-    const ack =
-      stepOf(flow, to).kind === 'end' ? [] : [say(answer === 'yes' ? 'answer.ok' : 'answer.unsure')];
-    const before = answer === 'no' ? [stepLine(id, 'ifNo')] : ack;
-    return { progress: advance(flow, progress, to, outcome), reply: enter(flow, to, before) };
+  if (answer === 'unsure') {
+    const explicit = 'unsure' in step && step.kind !== 'handoff' ? step.unsure : undefined;
+    if (explicit)
+      return go(flow, progress, explicit, 'unsure', ack(flow, progress, explicit, 'answer.unsure'));
+    const unsure = (scratch.unsure ?? 0) + 1;
+    const fallback = unsureDefault(step);
+    if (unsure >= UNSURE_LIMIT && fallback) {
+      return go(flow, progress, fallback, 'unsure', [say('unsure.moveOn')]);
+    }
+    return { progress, reply: ask(flow, id, [stepLine(id, 'help')]), unsure };
   }
-  // The answer does not move this step: explain what would help and ask again.
-  if (step.kind === 'choice') return { progress, reply: ask(flow, id, [say('answer.chooseSymptom')]) };
-  if (answer === 'no') return { progress, reply: ask(flow, id, [stepLine(id, 'ifNo')]) };
-  return { progress, reply: ask(flow, id, [stepLine(id, 'help')]) };
+  switch (step.kind) {
+    case 'check':
+      return go(
+        flow,
+        progress,
+        step[answer],
+        answer,
+        ack(flow, progress, step[answer], 'answer.ok'),
+        answer === 'yes',
+      );
+    case 'handoff': {
+      const before = answer === 'no' ? [stepLine(id, 'ifNo')] : ack(flow, progress, step.yes, 'answer.ok');
+      return go(flow, progress, step[answer], answer, before, answer === 'yes');
+    }
+    case 'action':
+      if (answer === 'yes')
+        return go(flow, progress, step.done, 'done', ack(flow, progress, step.done, 'answer.ok'));
+      return unusable(flow, progress, scratch, [stepLine(id, 'ifNo')]);
+    case 'choice':
+      return unusable(flow, progress, scratch, [say('answer.chooseSymptom')]);
+    case 'state':
+      return unusable(flow, progress, scratch, [say('answer.chooseState')]);
+    case 'end':
+      return { progress, reply: enter({ flow, progress }, []).reply };
+  }
 }
+
+/**
+ * An answer the step can't use: explain and ask again, and after `MISUNDERSTOOD_LIMIT` in a row move on
+ * with the step's default, saying so, rather than ask the same thing forever.
+ */
+function unusable(flow: Flow, progress: Progress, scratch: SessionScratch, explain: Line[]): Result {
+  const id = progress.stepId;
+  const misunderstood = scratch.misunderstood + 1;
+  const fallback = unsureDefault(stepOf(flow, id));
+  if (misunderstood >= MISUNDERSTOOD_LIMIT && fallback) {
+    return go(flow, progress, fallback, 'skipped', [say('stuck.moveOn')]);
+  }
+  return { progress, reply: ask(flow, id, explain), misunderstood };
+}
+
+/** The speaker's name, when the user gave one: recogniser placeholders are no name. */
+function cleanName(name: string | undefined): string | undefined {
+  const said = name?.trim().slice(0, MAX_SPEAKER_NAME);
+  return said && !/^(null|undefined|nan|\?)$/i.test(said) ? said : undefined;
+}
+
+/** While a step waits for the speaker's name: a name, or anything that says "none", lets the step go on. */
+function onAwaitingName(flow: Flow, progress: Progress, event: ConversationEvent): Result | undefined {
+  const named = (name: string | undefined, before: Line[]): Result => {
+    const next: Progress = {
+      ...withoutNameQuestion(progress),
+      nameAsked: true,
+      ...(name ? { speakerName: name } : {}),
+    };
+    return enter({ flow, progress: next }, before);
+  };
+  switch (event.type) {
+    case 'speakerName': {
+      const name = cleanName(event.name);
+      return named(name, [name ? say('speakerName.ack', { name }) : say('speakerName.none')]);
+    }
+    case 'answer':
+    case 'skip':
+    case 'unknown':
+    case 'ok':
+      return named(undefined, [say('speakerName.none')]);
+    case 'help':
+    case 'why':
+      return { progress, reply: askName(flow, progress.stepId, [say('speakerName.help')]) };
+    default:
+      return undefined;
+  }
+}
+
+function onSymptom(
+  flow: Flow,
+  progress: Progress,
+  symptom: Symptom | undefined,
+  scratch: SessionScratch,
+): Result {
+  const id = progress.stepId;
+  if (!symptom) return unusable(flow, progress, scratch, [say('symptom.unknown')]);
+  const step = stepOf(flow, id);
+  // "It's not there" answers the app-state question itself.
+  if (step.kind === 'state' && symptom === 'not_listed')
+    return onState(flow, progress, 'not_listed', scratch);
+  const to = flow.symptomEntry[symptom];
+  const withSymptom = { ...progress, symptom };
+  const heard = say('symptom.ack', { symptom: line(`symptoms.${symptom}`) });
+  if (to === id)
+    return { progress: withSymptom, reply: restate({ flow, progress: withSymptom }, [heard]).reply };
+  return go(flow, withSymptom, to, 'skipped', [heard]);
+}
+
+function onState(
+  flow: Flow,
+  progress: Progress,
+  state: SpeakerState | undefined,
+  scratch: SessionScratch,
+): Result {
+  const step = stepOf(flow, progress.stepId);
+  if (step.kind !== 'state' || !state) {
+    // "It's not there" elsewhere is news about the speaker: the not-listed branch.
+    if (state === 'not_listed') return onSymptom(flow, progress, 'not_listed', scratch);
+    return unusable(flow, progress, scratch, [say('answer.okay')]);
+  }
+  const to = step.states[state];
+  return go(flow, progress, to, state, ack(flow, progress, to, 'answer.ok'));
+}
+
+type Symptom = NonNullable<Extract<ConversationEvent, { type: 'symptom' }>['symptom']>;
 
 function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scratch: SessionScratch): Result {
   const id = progress.stepId;
   const step = stepOf(flow, id);
+  const ctx: Ctx = { flow, progress };
+  if (progress.awaitingName) {
+    const named = onAwaitingName(flow, progress, event);
+    if (named) return named;
+  }
   switch (event.type) {
     case 'launch':
+      return resume(ctx, [say('resume.intro', { title: stepLine(id, 'title') })]);
     case 'start':
-      return { progress, reply: resume(flow, id, [say('resume.intro', { title: stepLine(id, 'title') })]) };
+      // "Help me pair my speaker" in answer to "what's happening?" is the general case, not a loop.
+      if (step.kind === 'choice') return go(flow, progress, step.unsure, 'unsure', [say('start.ack')]);
+      return resume(ctx, [say('start.continue')]);
     case 'answer':
-      return onAnswer(flow, progress, event.answer);
+      // "It's working now" at a question that is not about the sound still means the speaker is fixed.
+      if (event.fixed && (step.kind === 'choice' || step.kind === 'state'))
+        return go(flow, progress, flow.resolved, 'yes', [], true);
+      return onAnswer(flow, progress, event.answer, scratch);
+    case 'state':
+      return onState(flow, progress, event.state, scratch);
+    case 'ok':
+      if (step.kind === 'action') return onAnswer(flow, progress, 'yes', scratch);
+      if (step.kind === 'choice') return unusable(flow, progress, scratch, [say('answer.chooseSymptom')]);
+      if (step.kind === 'state') return unusable(flow, progress, scratch, [say('answer.chooseState')]);
+      return unusable(flow, progress, scratch, [say('answer.okay')]);
     case 'skip':
-      if (step.kind === 'end') return { progress, reply: enter(flow, id, []) };
-      return {
-        progress: advance(flow, progress, step.skip, 'skipped'),
-        reply: enter(flow, step.skip, [say('skip.ack')]),
-      };
+      if (step.kind === 'end') return enter(ctx, []);
+      return go(flow, progress, step.skip, 'skipped', [say('skip.ack')]);
     case 'back': {
       const previous = progress.history[progress.history.length - 1];
-      if (previous === undefined) return { progress, reply: restate(flow, id, [say('back.atStart')]) };
-      const moved = { ...progress, stepId: previous, history: progress.history.slice(0, -1) };
-      return { progress: moved, reply: restate(flow, previous, [say('back.ack')]) };
+      if (previous === undefined) return restate(ctx, [say('back.atStart')]);
+      const moved = {
+        ...withoutNameQuestion(progress),
+        stepId: previous,
+        history: progress.history.slice(0, -1),
+      };
+      return restate({ flow, progress: moved }, [say('back.ack')]);
     }
-    case 'repeat':
-      return { progress, reply: restate(flow, id, []) };
+    case 'repeat': {
+      const again = restate(ctx, []);
+      return event.slow ? { ...again, reply: { ...again.reply, slow: true } } : again;
+    }
     case 'startOver': {
       const fresh = freshProgress(flow, progress);
-      return { progress: fresh, reply: enter(flow, fresh.stepId, [say('startOver.ack')]) };
+      return enter({ flow, progress: fresh }, [say('startOver.ack')]);
     }
     case 'why':
-      return { progress, reply: ask(flow, id, [stepLine(id, 'why')]) };
+      return { progress, reply: ask(flow, id, [stepLine(id, 'why'), PAUSE]) };
     case 'whereAmI': {
       const lines = [
         say('whereAmI.position', { number: progress.history.length + 1, title: stepLine(id, 'title') }),
       ];
       if (progress.tried.length > 0) lines.push(say('whereAmI.tried', { count: progress.tried.length }));
-      return { progress, reply: ask(flow, id, lines) };
+      return { progress, reply: ask(flow, id, [...lines, PAUSE]) };
     }
     case 'help':
-      return { progress, reply: ask(flow, id, [stepLine(id, 'help'), say('help.navigation')]) };
+      return { progress, reply: ask(flow, id, [stepLine(id, 'help'), say('help.navigation'), PAUSE]) };
+    case 'explain':
+      return { progress, reply: ask(flow, id, [say(`topics.${event.topic}`), PAUSE]) };
+    case 'thanks':
+      return { progress, reply: ask(flow, id, [say('thanks.ack')]) };
     case 'stop':
       return { progress, reply: { speech: [say('stop.saved')] } };
-    case 'symptom': {
-      if (!event.symptom) return { progress, reply: ask(flow, id, [say('symptom.unknown')]) };
-      const to = flow.symptomEntry[event.symptom];
-      const withSymptom = { ...progress, symptom: event.symptom };
-      const ack = say('symptom.ack', { symptom: line(`symptoms.${event.symptom}`) });
-      if (to === id) return { progress: withSymptom, reply: restate(flow, id, [ack]) };
-      return { progress: advance(flow, withSymptom, to, 'skipped'), reply: enter(flow, to, [ack]) };
-    }
+    case 'wait':
+      return { progress, reply: { speech: [say('wait.ack')] } };
+    case 'symptom':
+      return onSymptom(flow, progress, event.symptom, scratch);
     case 'safety':
-      return {
-        progress: advance(flow, progress, flow.safety, 'safety'),
-        reply: enter(flow, flow.safety, []),
-      };
+      return go(flow, progress, flow.safety, 'safety', [], true);
     case 'speakerName': {
-      const said = event.name?.trim().slice(0, MAX_SPEAKER_NAME);
-      // Recogniser placeholders are no name ("your null" would be spoken otherwise).
-      const name = said && !/^(null|undefined|nan|\?)$/i.test(said) ? said : undefined;
+      const name = cleanName(event.name);
       if (!name) return { progress, reply: ask(flow, id, [say('speakerName.missing')]) };
-      return {
-        progress: { ...progress, speakerName: name },
-        reply: restate(flow, id, [say('speakerName.ack', { name })]),
-      };
+      const named = { ...progress, speakerName: name, nameAsked: true as const };
+      return restate({ flow, progress: named }, [say('speakerName.ack', { name })]);
     }
     case 'unknown': {
       const misunderstood = scratch.misunderstood + 1;
+      const fallback = unsureDefault(step);
+      if (misunderstood >= MISUNDERSTOOD_LIMIT && fallback) {
+        return go(flow, progress, fallback, 'skipped', [say('stuck.moveOn')]);
+      }
       const lines =
-        misunderstood > 1 ? [say('fallback.again'), say('help.navigation')] : [say('fallback.first')];
+        misunderstood > 1 ? [say('fallback.again'), stepLine(id, 'help')] : [say('fallback.first')];
       return { progress, reply: ask(flow, id, lines), misunderstood };
     }
   }
@@ -259,6 +556,9 @@ function welcome(previous: Progress | undefined): Line[] {
   return [say(previous.status === 'safety' ? 'welcome.afterSafety' : 'welcome.afterFinish')];
 }
 
+/** Events that mean something to a journey that has not started yet. */
+const ACTS_ON_FRESH = new Set<ConversationEvent['type']>(['symptom', 'safety', 'speakerName', 'state']);
+
 /**
  * One conversational turn: the user's progress and what they said in, the next progress and what to say
  * out. Pure: no I/O, no clock, no randomness; the caller saves `progress` when `progressChanged`.
@@ -269,33 +569,40 @@ export function transition(flow: Flow, input: TurnInput, event: ConversationEven
   const opening = input.newSession && (event.type === 'launch' || event.type === 'start');
   // Progress that never got past the first question (e.g. kept only for a Spotify device) is no journey.
   const untouched = before?.stepId === flow.start && before.tried.length === 0 && before.history.length === 0;
-  if (before && before.status === 'active' && untouched && opening) {
-    result = { progress: before, reply: enter(flow, flow.start, [say('welcome.new')]) };
+  if (before && before.status === 'active' && untouched && (opening || event.type === 'launch')) {
+    result = { progress: before, reply: enter({ flow, progress: before }, [say('welcome.new')]).reply };
   } else if (before && before.status === 'active') {
-    result = onActive(flow, before, event, session);
+    // "Ask speaker helper to help me pair my speaker" opening a session resumes like "open speaker helper".
+    const resumes = opening && event.type === 'start' && flow.steps[before.stepId]?.kind !== 'choice';
+    result = onActive(flow, before, resumes ? { type: 'launch' } : event, session);
     if (opening) result.reply.speech.unshift(say('welcome.returning'));
   } else if (event.type === 'stop') {
     result = { progress: before, reply: { speech: [say('stop.goodbye')] } };
+  } else if (event.type === 'thanks' || event.type === 'wait') {
+    result = { progress: before, reply: { speech: [say('thanks.bye')] } };
   } else {
     // No journey under way: start one, then let the event act on it when it means something there.
     const fresh = freshProgress(flow, before);
     const opening = input.newSession || before ? welcome(before) : [];
-    const acts = event.type === 'symptom' || event.type === 'safety' || event.type === 'speakerName';
-    if (acts) {
+    if (ACTS_ON_FRESH.has(event.type)) {
       result = onActive(flow, fresh, event, session);
       result.reply.speech.unshift(...opening);
     } else {
       const lead = event.type === 'start' && opening.length === 0 ? [say('start.ack')] : opening;
-      result = { progress: fresh, reply: enter(flow, fresh.stepId, lead) };
+      result = { progress: fresh, reply: enter({ flow, progress: fresh }, lead).reply };
     }
   }
   const progressChanged = JSON.stringify(result.progress) !== JSON.stringify(before);
   // `advance` appends a new entry; an unchanged list keeps its last entry's identity.
   const last = result.progress?.tried[result.progress.tried.length - 1];
   const recorded = last && last !== before?.tried[before.tried.length - 1] ? last : undefined;
+  const moved = result.progress?.stepId !== before?.stepId;
   return {
     progress: result.progress,
-    session: { misunderstood: result.misunderstood ?? 0 },
+    session: {
+      misunderstood: moved ? 0 : (result.misunderstood ?? 0),
+      ...(!moved && result.unsure ? { unsure: result.unsure } : {}),
+    },
     reply: result.reply,
     progressChanged,
     ...(recorded ? { recorded } : {}),

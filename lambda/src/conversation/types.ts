@@ -3,9 +3,30 @@
  * pure function from (progress, session, event) to (progress, session, reply).
  */
 
-/** The four problems users describe, used to jump straight to the relevant branch of the flow. */
-export const SYMPTOMS = ['cant_find', 'wont_pair', 'no_sound', 'keeps_disconnecting'] as const;
+/**
+ * What users say is wrong, used to jump straight to the relevant branch of the flow, at the start or at
+ * any step: the four problems people open with, and the facts they mention on the way ("I have two
+ * Echos", "the app says my Echo is offline", "my Echo isn't in the app", "the speaker isn't in the list").
+ */
+export const SYMPTOMS = [
+  'cant_find',
+  'wont_pair',
+  'no_sound',
+  'keeps_disconnecting',
+  'several_echos',
+  'echo_offline',
+  'echo_not_in_app',
+  'not_listed',
+] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
+
+/** The states the Alexa app shows a speaker in, for this Echo (bluetooth-facts row 8). */
+export const SPEAKER_STATES = ['connected', 'saved', 'not_listed'] as const;
+export type SpeakerState = (typeof SPEAKER_STATES)[number];
+
+/** Things a user may ask about mid-step that have a short answer of their own. */
+export const TOPICS = ['pairing_mode'] as const;
+export type Topic = (typeof TOPICS)[number];
 
 export type StepId = string;
 
@@ -13,12 +34,17 @@ export type StepId = string;
  * How a step behaves:
  * - choice: the opening triage; answered with a symptom (global), "not sure" or skip.
  * - check: a yes/no question whose answers lead to different steps.
- * - action: something to do in the room; "done" moves on, "no" keeps the user on the step.
- * - handoff: the user must leave the skill (a built-in Alexa command or the Alexa app). Entering it saves
- *   progress and ends the session; the next "open speaker helper" asks the step's question.
+ * - state: "connected, only saved, or not there?" about the speaker in the Alexa app: one edge per state.
+ * - action: something short to do in the room; "done" moves on, "no" keeps the user on the step.
+ * - handoff: the user must leave the skill (a built-in Alexa command, the Alexa app, or anything that takes
+ *   minutes). Entering it saves progress and ends the session; the next "open speaker helper" (or "tell
+ *   speaker helper it worked") answers the step's question.
  * - end: a terminal step (fixed, safety stop, or out of fixes); it ends the session.
+ *
+ * Every step that asks has an `unsure` edge or takes `skip` for it: "I'm not sure" twice, or three answers
+ * that don't fit, move the user on rather than trap them.
  */
-export type StepKind = 'choice' | 'check' | 'action' | 'handoff' | 'end';
+export type StepKind = 'choice' | 'check' | 'state' | 'action' | 'handoff' | 'end';
 
 export interface ChoiceStep {
   kind: 'choice';
@@ -29,6 +55,13 @@ export interface CheckStep {
   kind: 'check';
   yes: StepId;
   no: StepId;
+  /** Taken at once on "not sure"; without it, help first and `skip` the second time. */
+  unsure?: StepId;
+  skip: StepId;
+}
+export interface StateStep {
+  kind: 'state';
+  states: Record<SpeakerState, StepId>;
   unsure?: StepId;
   skip: StepId;
 }
@@ -41,23 +74,35 @@ export interface HandoffStep {
   kind: 'handoff';
   yes: StepId;
   no: StepId;
+  unsure?: StepId;
   skip: StepId;
+  /** Its instruction quotes "Alexa, connect to {{target}}": the speaker's name is asked first, once. */
+  command?: true;
+  /**
+   * "Yes" here means the user is now on the right Echo or account: the fixes tried before were tried in
+   * the wrong place, so they may be offered again.
+   */
+  resets?: true;
+  /** Its instruction says how to come back itself (e.g. "open Speaker Helper on that Echo"). */
+  ownComeBack?: true;
 }
 export type EndOutcome = 'resolved' | 'safety' | 'unresolved';
 export interface EndStep {
   kind: 'end';
   outcome: EndOutcome;
 }
-export type Step = ChoiceStep | CheckStep | ActionStep | HandoffStep | EndStep;
+export type Step = ChoiceStep | CheckStep | StateStep | ActionStep | HandoffStep | EndStep;
 
 export interface Flow {
   start: StepId;
   safety: StepId;
+  /** Where "it's working now" leads from a step that did not ask whether it works. */
+  resolved: StepId;
   symptomEntry: Record<Symptom, StepId>;
   steps: Record<StepId, Step>;
 }
 
-export type Outcome = 'yes' | 'no' | 'unsure' | 'done' | 'skipped' | 'safety';
+export type Outcome = 'yes' | 'no' | 'unsure' | 'done' | 'skipped' | 'safety' | SpeakerState;
 export interface TriedStep {
   step: StepId;
   outcome: Outcome;
@@ -74,15 +119,22 @@ export interface Progress {
   tried: TriedStep[];
   status: ProgressStatus;
   symptom?: Symptom;
+  /** The speaker's name as the Alexa app's Bluetooth list shows it, for "Alexa, connect to …". */
   speakerName?: string;
+  /** The user was asked the speaker's name (and may have had none to give): not asked again. */
+  nameAsked?: true;
+  /** The current step is waiting for the speaker's name before its instruction. */
+  awaitingName?: true;
   /** The Spotify device the user last moved their music to, by name (Spotify ids change). */
   musicDevice?: string;
 }
 
 /** Scratch kept only for one session (Alexa session attributes), never persisted. */
 export interface SessionScratch {
-  /** Consecutive turns the skill did not understand, to escalate the fallback. */
+  /** Consecutive turns at this step the skill could not use, to escalate and then move on. */
   misunderstood: number;
+  /** Consecutive "I'm not sure" at this step. */
+  unsure?: number;
 }
 
 export type Answer = 'yes' | 'no' | 'unsure';
@@ -90,15 +142,24 @@ export type Answer = 'yes' | 'no' | 'unsure';
 export type ConversationEvent =
   | { type: 'launch' }
   | { type: 'start' }
-  | { type: 'answer'; answer: Answer }
+  | {
+      type: 'answer';
+      answer: Answer;
+      /** "It's working now": yes, and fixed wherever it is said. */ fixed?: true;
+    }
+  | { type: 'state'; state?: SpeakerState }
   | { type: 'skip' }
   | { type: 'back' }
-  | { type: 'repeat' }
+  | { type: 'repeat'; slow?: boolean }
   | { type: 'startOver' }
   | { type: 'why' }
   | { type: 'whereAmI' }
   | { type: 'help' }
   | { type: 'stop' }
+  | { type: 'wait' }
+  | { type: 'thanks' }
+  | { type: 'ok' }
+  | { type: 'explain'; topic: Topic }
   | { type: 'symptom'; symptom?: Symptom }
   | { type: 'safety' }
   | { type: 'speakerName'; name?: string }
@@ -111,11 +172,16 @@ export interface Line {
   params?: Record<string, string | number | string[] | Line>;
 }
 
+/** A short pause in speech (an SSML break); nothing on the card. */
+export const PAUSE: Line = { key: '@pause' };
+
 export interface Reply {
   speech: Line[];
   /** Present exactly when the session stays open. */
   reprompt?: Line[];
   card?: { title: Line; body: Line[] };
+  /** Spoken slowly ("say that again slower"). */
+  slow?: true;
 }
 
 export interface TurnInput {

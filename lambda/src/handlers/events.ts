@@ -11,8 +11,11 @@ import {
   THIS_ECHO_ID,
   SPEAKER_NAME_INTENT,
   SPEAKER_NAME_SLOT,
+  SPEAKER_STATE_INTENT,
+  SPEAKER_STATE_SLOT,
   SYMPTOM_INTENT,
   SYMPTOM_SLOT,
+  toSpeakerState,
   toSymptom,
 } from './intents';
 
@@ -42,9 +45,14 @@ export function intentToEvent(request: IntentRequest): ConversationEvent | Music
     const slot = slots?.[SYMPTOM_SLOT];
     return { type: 'symptom', symptom: toSymptom(resolved(slot)?.id) };
   }
+  if (name === SPEAKER_STATE_INTENT) {
+    return { type: 'state', state: toSpeakerState(resolved(slots?.[SPEAKER_STATE_SLOT])?.id) };
+  }
   if (name === SPEAKER_NAME_INTENT) {
     const slot = slots?.[SPEAKER_NAME_SLOT];
-    return { type: 'speakerName', name: resolved(slot)?.name ?? slot?.value };
+    // The words as said ("JBL Flip 5"), as the Alexa app's Bluetooth list shows the speaker, not the
+    // brand the slot type resolved them to: they are quoted back in "Alexa, connect to …".
+    return { type: 'speakerName', name: slot?.value ?? resolved(slot)?.name };
   }
   // Own properties only: an intent named "toString" must not find Object.prototype's.
   const mapped = Object.prototype.hasOwnProperty.call(INTENT_EVENTS, name) ? INTENT_EVENTS[name] : undefined;

@@ -1,5 +1,5 @@
-import type { ConversationEvent, Symptom } from '../conversation/types';
-import { SYMPTOMS } from '../conversation/types';
+import type { ConversationEvent, SpeakerState, Symptom } from '../conversation/types';
+import { SPEAKER_STATES, SYMPTOMS } from '../conversation/types';
 
 /**
  * Intent names of the en-US interaction model (skill-package/interactionModels/custom/en-US.json) and the
@@ -9,14 +9,14 @@ import { SYMPTOMS } from '../conversation/types';
 /** Events that carry nothing but their type, so an intent can name them by type alone. */
 export type BareEvent = Exclude<
   ConversationEvent,
-  { answer: unknown } | { symptom?: unknown } | { name?: unknown }
+  { answer: unknown } | { symptom?: unknown } | { name?: unknown } | { state?: unknown } | { topic: unknown }
 >;
 
 export const INTENT_EVENTS: Record<string, BareEvent['type'] | ConversationEvent> = {
   StartTroubleshootingIntent: 'start',
   'AMAZON.YesIntent': { type: 'answer', answer: 'yes' },
   DoneIntent: { type: 'answer', answer: 'yes' },
-  ItWorkedIntent: { type: 'answer', answer: 'yes' },
+  ItWorkedIntent: { type: 'answer', answer: 'yes', fixed: true },
   'AMAZON.NoIntent': { type: 'answer', answer: 'no' },
   DidNotWorkIntent: { type: 'answer', answer: 'no' },
   NotSureIntent: { type: 'answer', answer: 'unsure' },
@@ -24,6 +24,11 @@ export const INTENT_EVENTS: Record<string, BareEvent['type'] | ConversationEvent
   SkipIntent: 'skip',
   'AMAZON.PreviousIntent': 'back',
   'AMAZON.RepeatIntent': 'repeat',
+  RepeatSlowlyIntent: { type: 'repeat', slow: true },
+  WaitIntent: 'wait',
+  ThanksIntent: 'thanks',
+  OkIntent: 'ok',
+  PairingModeHelpIntent: { type: 'explain', topic: 'pairing_mode' },
   'AMAZON.StartOverIntent': 'startOver',
   WhyIntent: 'why',
   WhereAmIIntent: 'whereAmI',
@@ -38,6 +43,8 @@ export const INTENT_EVENTS: Record<string, BareEvent['type'] | ConversationEvent
 /** Slot names used by the intents that carry a value. */
 export const SYMPTOM_INTENT = 'SymptomIntent';
 export const SYMPTOM_SLOT = 'symptom';
+export const SPEAKER_STATE_INTENT = 'SpeakerStateIntent';
+export const SPEAKER_STATE_SLOT = 'state';
 export const SPEAKER_NAME_INTENT = 'SpeakerNameIntent';
 export const SPEAKER_NAME_SLOT = 'speakerName';
 export const LIST_DEVICES_INTENT = 'ListDevicesIntent';
@@ -51,4 +58,9 @@ export const THIS_ECHO_ID = 'this_echo';
 /** The slot's resolved value id, or undefined when it is not one of ours. */
 export function toSymptom(id: string | undefined): Symptom | undefined {
   return SYMPTOMS.find((s) => s === id);
+}
+
+/** The SpeakerStateType value id as a speaker state, or undefined when it is not one of ours. */
+export function toSpeakerState(id: string | undefined): SpeakerState | undefined {
+  return SPEAKER_STATES.find((s) => s === id);
 }

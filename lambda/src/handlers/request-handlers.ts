@@ -37,6 +37,7 @@ const SESSION_KEYS: Record<keyof SessionState, true> = {
   unsaved: true,
   warnedStorage: true,
   misunderstood: true,
+  unsure: true,
   musicPending: true,
   writerId: true,
   unconfirmedVersion: true,
@@ -74,6 +75,7 @@ export function sessionProblem(attrs: unknown, flow: Flow): string | undefined {
   if (has('warnedStorage') && typeof a.warnedStorage !== 'boolean') return 'warnedStorage';
   if (has('misunderstood') && !(Number.isSafeInteger(a.misunderstood) && (a.misunderstood as number) >= 0))
     return 'misunderstood';
+  if (has('unsure') && !(Number.isSafeInteger(a.unsure) && (a.unsure as number) >= 0)) return 'unsure';
   if (has('progress') && !isProgress(a.progress, flow)) return 'progress';
   if (has('musicPending') && !isPending(a.musicPending)) return 'musicPending';
   if (has('writerId') && !isWriterId(a.writerId)) return 'writerId';
@@ -102,6 +104,7 @@ function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
     unsaved: attrs.unsaved === true,
     warnedStorage: attrs.warnedStorage === true,
     misunderstood: Number.isSafeInteger(attrs.misunderstood) ? Math.max(0, attrs.misunderstood as number) : 0,
+    ...(Number.isSafeInteger(attrs.unsure) && (attrs.unsure as number) > 0 ? { unsure: attrs.unsure } : {}),
     musicPending: isPending(attrs.musicPending) ? attrs.musicPending : undefined,
     ...writerOf(attrs),
   };

@@ -110,6 +110,7 @@ interface Decision {
   changed: boolean;
   reply: Reply;
   misunderstood: number;
+  unsure?: number;
   musicPending?: MusicPending;
   linkAccount?: boolean;
   recorded?: TriedStep;
@@ -176,6 +177,7 @@ export async function runTurn(
     ...session,
     progress: decision.progress,
     misunderstood: decision.misunderstood,
+    unsure: decision.unsure,
     musicPending: decision.musicPending,
   };
   const reply = decision.reply;
@@ -254,6 +256,7 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
       changed: out.progressChanged,
       reply: out.reply,
       misunderstood: out.session.misunderstood,
+      ...(out.session.unsure ? { unsure: out.session.unsure } : {}),
       ...(out.recorded ? { recorded: out.recorded } : {}),
     };
     if (!fixedNow || !linked || !deps.music) return decision;

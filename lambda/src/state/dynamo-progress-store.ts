@@ -396,6 +396,7 @@ function buildReplaceableCondition(): Condition {
   values[':N'] = 'N';
   values[':S'] = 'S';
   values[':L'] = 'L';
+  values[':BOOL'] = 'BOOL';
   const placeholders = (prefix: string, members: readonly string[]): string =>
     members
       .map((member, i) => {
@@ -415,9 +416,11 @@ function buildReplaceableCondition(): Condition {
     `(attribute_not_exists(#symptom) OR #symptom IN (${placeholders('symptom', SYMPTOMS)}))`,
     '(attribute_not_exists(#speakerName) OR attribute_type(#speakerName, :S))',
     '(attribute_not_exists(#musicDevice) OR attribute_type(#musicDevice, :S))',
+    '(attribute_not_exists(#nameAsked) OR attribute_type(#nameAsked, :BOOL))',
+    '(attribute_not_exists(#awaitingName) OR attribute_type(#awaitingName, :BOOL))',
   ].join(' AND ');
   const names = [PARTITION_KEY, 'expiresAt', 'schemaVersion', 'version', 'updatedAt', 'stepId', 'history'];
-  names.push('tried', 'status', 'symptom', 'speakerName', 'musicDevice');
+  names.push('tried', 'status', 'symptom', 'speakerName', 'musicDevice', 'nameAsked', 'awaitingName');
   return {
     ConditionExpression: `attribute_not_exists(#${PARTITION_KEY}) OR #expiresAt <= :now OR NOT (${usable})`,
     ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
@@ -436,6 +439,8 @@ function copyProgress(p: Progress): Progress {
   if (p.symptom !== undefined) copy.symptom = p.symptom;
   if (p.speakerName !== undefined) copy.speakerName = p.speakerName;
   if (p.musicDevice !== undefined) copy.musicDevice = p.musicDevice;
+  if (p.nameAsked === true) copy.nameAsked = true;
+  if (p.awaitingName === true) copy.awaitingName = true;
   return copy;
 }
 
