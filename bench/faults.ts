@@ -25,7 +25,7 @@ import type { SpotifySimulator } from '../scripts/local/spotify-simulator';
 import { SPOTIFY_BUDGET_MS } from '../lambda/src/skill';
 import { DEFAULT_TIMING } from '../lambda/src/spotify/handoff';
 import { words } from '../test/support/conversation';
-import { CANT_FIND, FaultRig, OPEN } from '../test/faults/fault-conversation';
+import { CANT_FIND, FaultRig, OPEN, TO_THIRD } from '../test/faults/fault-conversation';
 import type { FaultConversation, FaultTurn } from '../test/faults/fault-conversation';
 
 /** Alexa waits about 8 s for a skill's answer. */
@@ -68,7 +68,7 @@ const midJourney = async ({ c }: Run) => {
 };
 /** A returning launch and an answer (the read at session start, then a write). */
 const launchAndAnswer = async ({ c }: Run) => {
-  await c.sayAll(OPEN, 'yes');
+  await c.sayAll(OPEN, TO_THIRD);
 };
 
 const SCENARIOS: Scenario[] = [
@@ -106,7 +106,7 @@ const SCENARIOS: Scenario[] = [
     setup: midJourney,
     faulted: async (run) => {
       run.rig.proxy.fault('*', { kind: 'throttled' }, { times: Infinity });
-      await run.c.sayAll('yes', 'yes');
+      await run.c.sayAll('yes', TO_THIRD);
     },
   },
   {
@@ -115,7 +115,7 @@ const SCENARIOS: Scenario[] = [
     setup: midJourney,
     faulted: async (run) => {
       run.rig.proxy.fault('*', { kind: 'serverError' }, { times: Infinity });
-      await run.c.sayAll('yes', 'yes');
+      await run.c.sayAll('yes', TO_THIRD);
     },
   },
   {
@@ -124,7 +124,7 @@ const SCENARIOS: Scenario[] = [
     setup: midJourney,
     faulted: async (run) => {
       run.rig.proxy.fault('*', { kind: 'drop' }, { times: Infinity });
-      await run.c.sayAll('yes', 'yes');
+      await run.c.sayAll('yes', TO_THIRD);
     },
   },
   {
@@ -151,7 +151,7 @@ const SCENARIOS: Scenario[] = [
     setup: async () => undefined,
     faulted: async (run) => {
       run.rig.proxy.fault('*', { kind: 'serverError' }, { fraction: 0.5, times: Infinity });
-      await run.c.sayAll(OPEN, CANT_FIND, 'yes', 'yes', 'go back', 'yes');
+      await run.c.sayAll(OPEN, CANT_FIND, 'yes', TO_THIRD, 'go back', TO_THIRD);
     },
   },
   {

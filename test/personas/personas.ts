@@ -96,7 +96,6 @@ export interface StepAction {
  * - pairing_retry: speaker off, on, hold the button, pair in the app.
  * - restart: Echo unplugged, speaker off and on, pair in the app holding the button (a restart clears
  *   temporary glitches such as sound stuck on the Echo, and starts the speaker from off).
- * - close_range: same room, away from the router and microwave, charged, pair again.
  * - switch_echo: go to the Echo the speaker belongs with (which only helps if that Echo answers).
  * - echo_offline: unplug that Echo, update its Wi-Fi; then it is the one answering.
  * - wrong_account: sign the app in to the Echo's account.
@@ -119,8 +118,11 @@ export const STEP_ACTIONS: Record<StepId, StepAction> = {
   sound_on_echo: { clears: ['soundStuckOnEcho'], link: 'connect' },
   connect_saved: { clears: ['phoneHoldsSpeaker'], link: 'connect' },
   pairing_retry: { clears: ['pairingNeedsRestartFromOff'], link: 'pair', inApp: true },
-  restart: { clears: ['pairingNeedsRestartFromOff', 'soundStuckOnEcho'], link: 'pair', inApp: true },
-  close_range: { clears: ['farAndInterference'], link: 'pair', inApp: true },
+  restart: {
+    clears: ['pairingNeedsRestartFromOff', 'soundStuckOnEcho', 'farAndInterference'],
+    link: 'pair',
+    inApp: true,
+  },
   switch_echo: {
     clears: [],
     worked: (world) => !world.nearestEchoIsNotTheWantedOne && !world.wantedEchoOffline,

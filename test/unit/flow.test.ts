@@ -26,7 +26,6 @@ describe('the troubleshooting flow', () => {
       'pair_new',
       'forget_repair',
       'clear_memory',
-      'close_range',
       'sound_on_echo',
       'app_state',
       'firmware',
@@ -77,9 +76,9 @@ describe('the troubleshooting flow', () => {
   it('finds skips that go round in a circle (a failed fix would be passed for ever)', () => {
     const flow = clone();
     const restart = flow.steps.restart as { skip: string };
-    const close = flow.steps.close_range as { skip: string };
-    restart.skip = 'close_range';
-    close.skip = 'restart';
+    const right = flow.steps.right_echo as { skip: string };
+    restart.skip = 'right_echo';
+    right.skip = 'restart';
     expect(
       flowProblems(flow, allText).some((p) => p.startsWith('skipping from') && p.includes('circle')),
     ).toBe(true);

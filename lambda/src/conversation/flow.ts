@@ -72,10 +72,9 @@ export const FLOW: Flow = {
       skip: 'restart',
     },
     pairing_retry: { kind: 'handoff', yes: 'resolved', no: 'restart', skip: 'restart' },
-    // Restart first among the bigger steps (F9).
-    restart: { kind: 'handoff', yes: 'resolved', no: 'close_range', skip: 'close_range' },
-    // Close, but at least three feet apart; interference and charge (F7, F8).
-    close_range: { kind: 'handoff', yes: 'resolved', no: 'right_echo', skip: 'right_echo' },
+    // Restart first among the bigger steps (F9), and pair again close up, charged, away from interference
+    // (F7, F8): two cheap things in one visit to the app.
+    restart: { kind: 'handoff', yes: 'resolved', no: 'right_echo', skip: 'right_echo' },
 
     // Pairing is per Echo and the nearest Echo answers (F15).
     right_echo: {

@@ -188,12 +188,13 @@ function enter(ctx: Ctx, before: Line[]): Entered {
     case 'handoff': {
       if (needsName(ctx, id))
         return { progress: { ...progress, awaitingName: true }, reply: askName(flow, id, before) };
-      const back = comeBack(flow, progress);
+      // A step whose instruction says how to come back ("open Speaker Helper on that Echo") gets no other.
+      const back = step.ownComeBack ? [] : [comeBack(flow, progress)];
       return {
         progress,
         reply: {
-          speech: [...before, stepLine(id, 'instruction'), PAUSE, back],
-          card: card(flow, id, [back]),
+          speech: [...before, stepLine(id, 'instruction'), ...(back.length > 0 ? [PAUSE] : []), ...back],
+          card: card(flow, id, back),
         },
       };
     }
