@@ -192,3 +192,29 @@ describe('never trapped', () => {
     expect(c.speech).not.toContain(words('resume.intro', { title: 'x' }).split('x')[0] as string);
   });
 });
+
+describe('the end of the road', () => {
+  it('lists on the card every step tried and how it went, for the maker or Amazon', async () => {
+    const c = await startConversation({ table: table() });
+    await c.sayAll(OPEN, CANT_FIND, 'no');
+    // Every fix fails; every question is answered; the factory reset is declined.
+    for (let turn = 0; turn < 20 && c.step !== 'support_end'; turn++) {
+      const step = stepOf(c.step as StepId);
+      if (step.kind === 'handoff') await c.say("tell speaker helper it didn't work");
+      else if (step.kind === 'state') await c.say("it's not there");
+      else if (c.step === 'factory_reset_warning') await c.say('no');
+      else await c.say('yes');
+    }
+    const stored = (await c.stored())?.progress;
+    expect(stored?.status).toBe('unresolved');
+    expect(c.sessionOpen).toBe(false);
+    const card = c.card?.text ?? '';
+    const tried = (stored?.tried ?? []).filter((t) => t.step !== FLOW.start);
+    expect(tried.length).toBeGreaterThan(4);
+    for (const t of tried) {
+      const failed = t.outcome === 'no' && stepOf(t.step).kind === 'handoff';
+      const outcome = words(failed ? 'outcomes.failed' : `outcomes.${t.outcome}`);
+      expect(card).toContain(words('support.tried', { title: words(`steps.${t.step}.title`), outcome }));
+    }
+  });
+});

@@ -20,7 +20,7 @@ export const SYMPTOMS = [
 ] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
 
-/** The states the Alexa app shows a speaker in, for this Echo (bluetooth-facts row 8). */
+/** The states the Alexa app shows a speaker in, for this Echo (docs/facts.md F16). */
 export const SPEAKER_STATES = ['connected', 'saved', 'not_listed'] as const;
 export type SpeakerState = (typeof SPEAKER_STATES)[number];
 
