@@ -236,8 +236,8 @@ function expectedEffect(place: Place, meaning: Meaning): Effect {
   });
   switch (meaning) {
     case 'fixed':
-      // "It worked" at a question that is not about the sound still means the speaker is fixed.
-      if (here.kind === 'choice' || here.kind === 'state') return go(FLOW.resolved);
+      // "It worked" at any question but a hand-off's (which asks exactly that) means the speaker is fixed.
+      if (here.kind !== 'handoff') return go(FLOW.resolved);
       return expectedEffect(place, 'yes');
     case 'yes':
     case 'no':
@@ -268,6 +268,7 @@ function expectedEffect(place: Place, meaning: Meaning): Effect {
       return { heard: after([words('back.ack')], restating(previous)), step: previous, writes: true };
     }
     case 'repeat':
+      // A handoff is given again and the session closes, keeping the place.
       return { heard: restating(id), step: id, writes: false };
     case 'startOver':
       return {

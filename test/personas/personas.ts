@@ -20,7 +20,7 @@ export const CAUSES = [
   'staleEchoPairing',
   /** The speaker is in party or stereo mode and takes no new connection. */
   'specialModeOn',
-  /** The speaker is two rooms away, next to the Wi-Fi router. */
+  /** The speaker is two rooms away, with a baby monitor and a microwave in between. */
   'farAndInterference',
   /** The speaker is connected, but the Echo keeps the sound. */
   'soundStuckOnEcho',
@@ -339,7 +339,7 @@ export const PERSONAS: readonly Persona[] = [
   }),
   persona({
     id: 'range-interference',
-    hiddenCause: 'the speaker is too far away, next to the Wi-Fi router',
+    hiddenCause: 'the speaker is too far away, with gadgets in between',
     cause: 'farAndInterference',
     symptom: 'keeps_disconnecting',
     speakerName: 'tribit stormbox',

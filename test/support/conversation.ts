@@ -193,20 +193,11 @@ export function arriving(id: StepId, options: ArrivingOptions | string = {}): He
 }
 
 /**
- * The whole step again inside the session ("repeat", "go back"): a handoff gives its instruction, then asks
- * whether it is already done; other steps are heard as on arriving.
+ * The whole step again ("repeat", "go back"): as on arriving. A handoff is given again and closes the
+ * session (its instruction is done outside the skill); its name question is not asked again.
  */
 export function restating(id: StepId, target?: string): Heard {
-  const step = stepWords(id, target);
-  if (step.kind !== 'handoff') return arriving(id, { target });
-  return {
-    speech: sentences(
-      required(step, 'instruction'),
-      words('handoff.alreadyDone'),
-      required(step, 'question'),
-    ),
-    open: true,
-  };
+  return arriving(id, { target, askName: stepOf(id).kind === 'handoff' ? false : undefined });
 }
 
 /** How a returning user meets the step they left: a handoff asks whether the outside action worked. */

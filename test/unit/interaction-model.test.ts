@@ -305,7 +305,8 @@ describe('interaction model: phrases resolve through virtual-alexa', () => {
       ],
     ],
     ['AMAZON.YesIntent', ['yes', 'yeah', 'yep', 'yes i did']],
-    ['AMAZON.NoIntent', ['no', 'nope', 'not yet']],
+    ['AMAZON.NoIntent', ['no', 'nope', "no it hasn't"]],
+    ['WaitIntent', ['hold on', 'wait a minute', 'not yet']],
     ['DoneIntent', ['done', "i'm done", 'i did it', 'finished', 'ok done', 'i did that']],
     ['ItWorkedIntent', ['it worked', 'that fixed it', 'it works now', "it's working", 'that worked']],
     [

@@ -343,24 +343,31 @@ describe('navigation', () => {
     expect(first.progressChanged).toBe(false);
   });
 
-  it('going back onto a handoff restates it without closing the session', () => {
-    const handoff = idsOfKind('handoff')[0]!;
+  it('going back onto a handoff gives it again and closes the session, since it is done outside', () => {
+    const handoff = idsOfKind('handoff').find((id) => !isCommand(id))!;
     const out = turn(at('echo_in_app', { history: [handoff] }), { type: 'back' });
     expect(out.progress?.stepId).toBe(handoff);
     expect(keys(out.reply.speech)).toEqual([
       'back.ack',
       `steps.${handoff}.instruction`,
-      'handoff.alreadyDone',
       PAUSE,
-      question(handoff),
+      'handoff.comeBack',
     ]);
-    expect(isOpen(out)).toBe(true);
+    expect(isOpen(out)).toBe(false);
+  });
+
+  it.each(idsOfKind('handoff'))('"repeat" at a resumed %s gives the instruction again and closes', (id) => {
+    const out = turn(at(id, { speakerName: 'ue boom' }), { type: 'repeat' });
+    expect(out.progress?.stepId).toBe(id);
+    expect(keys(out.reply.speech)[0]).toBe(`steps.${id}.instruction`);
+    expect(isOpen(out)).toBe(false);
+    expect(out.progressChanged).toBe(false);
   });
 
   it.each(['triage', 'right_echo', 'app_state', 'special_modes', 'restart'])(
-    'repeat, why, where am i and help keep %s',
+    'why, where am i, help and thanks keep %s',
     (id) => {
-      for (const type of ['repeat', 'why', 'whereAmI', 'help', 'thanks'] as const) {
+      for (const type of ['why', 'whereAmI', 'help', 'thanks'] as const) {
         const out = turn(at(id, { history: ['triage'], tried: [{ step: 'triage', outcome: 'unsure' }] }), {
           type,
         });

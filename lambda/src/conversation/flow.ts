@@ -96,6 +96,7 @@ export const FLOW: Flow = {
     echo_offline: {
       kind: 'handoff',
       resets: true,
+      ownComeBack: true,
       yes: 'worked_before',
       no: 'support_end',
       skip: 'support_end',

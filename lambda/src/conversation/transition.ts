@@ -66,7 +66,6 @@ export const CONVERSATION_KEYS = [
   'stuck.moveOn',
   'handoff.comeBack',
   'handoff.comeBackAgain',
-  'handoff.alreadyDone',
   'skip.ack',
   'back.ack',
   'back.atStart',
@@ -88,7 +87,9 @@ export const CONVERSATION_KEYS = [
   'speakerName.ask',
   'speakerName.help',
   'speakerName.none',
+  'speakerName.brandOnly',
   'support.tried',
+  'support.symptom',
   'support.triedNone',
   'topics.pairing_mode',
   'outcomes.yes',
@@ -137,8 +138,18 @@ function ask(flow: Flow, id: StepId, before: Line[]): Reply {
 
 /** Speech that asks for the speaker's name before a step that quotes a voice command. */
 function askName(flow: Flow, id: StepId, before: Line[]): Reply {
+  // The card waits for the name too: the step's actions would quote a command not yet worded.
   const question = say('speakerName.ask');
-  return { speech: [...before, question], reprompt: [question], card: card(flow, id, [question]) };
+  return {
+    speech: [...before, question],
+    reprompt: [question],
+    card: { title: stepLine(id, 'title'), body: [question] },
+  };
+}
+
+/** Asks what the step is waiting for: the speaker's name while it is being asked, else the step's question. */
+function askAt(flow: Flow, progress: Progress, before: Line[]): Reply {
+  return progress.awaitingName ? askName(flow, progress.stepId, before) : ask(flow, progress.stepId, before);
 }
 
 interface Ctx {
@@ -209,28 +220,30 @@ function enter(ctx: Ctx, before: Line[]): Entered {
 function triedLines(flow: Flow, progress: Progress, outcome: string): Line[] {
   if (outcome !== 'unresolved') return [];
   const tried = progress.tried.filter((t) => t.step !== flow.start && flow.steps[t.step]?.kind !== 'end');
-  if (tried.length === 0) return [say('support.triedNone')];
-  return tried.map((t) => {
-    // A handoff's "no" means the fix was tried and did not help.
-    const failed = t.outcome === 'no' && flow.steps[t.step]?.kind === 'handoff';
-    return say('support.tried', {
-      title: stepLine(t.step, 'title'),
-      outcome: line(failed ? 'outcomes.failed' : `outcomes.${t.outcome}`),
-    });
-  });
+  const problem = progress.symptom
+    ? [say('support.symptom', { symptom: line(`symptoms.${progress.symptom}`) })]
+    : [];
+  if (tried.length === 0) return [...problem, say('support.triedNone')];
+  return [
+    ...problem,
+    ...tried.map((t) => {
+      // A handoff's "no" means the fix was tried and did not help.
+      const failed = t.outcome === 'no' && flow.steps[t.step]?.kind === 'handoff';
+      return say('support.tried', {
+        title: stepLine(t.step, 'title'),
+        outcome: line(failed ? 'outcomes.failed' : `outcomes.${t.outcome}`),
+      });
+    }),
+  ];
 }
 
-/** The whole step again without leaving the skill, e.g. for "repeat" or "go back". */
+/**
+ * The whole step again, e.g. for "repeat" or "go back". A handoff is given again as on arrival, ending the
+ * session: its instruction is done outside the skill, and an open session would take "not yet" for "no".
+ */
 function restate(ctx: Ctx, before: Line[]): Entered {
   const { flow, progress } = ctx;
-  const id = progress.stepId;
-  if (progress.awaitingName) return { progress, reply: askName(flow, id, before) };
-  if (stepOf(flow, id).kind === 'handoff') {
-    return {
-      progress,
-      reply: ask(flow, id, [...before, stepLine(id, 'instruction'), say('handoff.alreadyDone'), PAUSE]),
-    };
-  }
+  if (progress.awaitingName) return { progress, reply: askName(flow, progress.stepId, before) };
   return enter(ctx, before);
 }
 
@@ -264,13 +277,14 @@ function triedAlready(flow: Flow, progress: Progress, id: StepId): boolean {
 }
 
 /**
- * Where a failing edge really leads: a handoff or check the user already answered in this journey is not
- * repeated; the current step's `skip`, and then each tried step's own `skip`, is followed instead. The flow
- * check proves that chain of skips ends. "Yes" edges are taken as they are (a new Echo starts afresh).
+ * Where an edge really leads: a step the user already answered in this journey is not offered again; the
+ * way on follows `skip` edges instead, from the step being left (an answer) or from the step asked for (a
+ * symptom, which names the branch to stay in). The flow check proves those chains of skips end. `progress`
+ * already records the answer being given.
  */
-function avoidRepeats(flow: Flow, progress: Progress, to: StepId): StepId {
+function avoidRepeats(flow: Flow, progress: Progress, to: StepId, via: 'answer' | 'symptom'): StepId {
   if (!triedAlready(flow, progress, to)) return to;
-  const from = stepOf(flow, progress.stepId);
+  const from = stepOf(flow, via === 'answer' ? progress.stepId : to);
   let next = 'skip' in from ? from.skip : to;
   for (let guard = 0; guard < Object.keys(flow.steps).length && triedAlready(flow, progress, next); guard++) {
     const step = stepOf(flow, next);
@@ -280,15 +294,28 @@ function avoidRepeats(flow: Flow, progress: Progress, to: StepId): StepId {
   return next;
 }
 
+/**
+ * How a move treats steps already tried: `answer` and `symptom` avoid them (see `avoidRepeats`); `exact`
+ * goes where it is told (the safety stop, the fixed end).
+ */
+type Via = 'answer' | 'symptom' | 'exact';
+
 /** Moves to `to`, remembering where the user came from and what they answered. */
-function advance(flow: Flow, progress: Progress, to: StepId, outcome: Outcome, repeatable = false): Progress {
-  const id = repeatable ? to : avoidRepeats(flow, progress, to);
+function advance(
+  flow: Flow,
+  progress: Progress,
+  to: StepId,
+  outcome: Outcome,
+  via: Via = 'answer',
+): Progress {
+  const tried = record(progress, outcome);
+  const id = via === 'exact' ? to : avoidRepeats(flow, { ...progress, tried }, to, via);
   const target = stepOf(flow, id);
   return {
     ...withoutNameQuestion(progress),
     stepId: id,
     history: [...progress.history, progress.stepId].slice(-MAX_HISTORY),
-    tried: record(progress, outcome),
+    tried,
     status: target.kind === 'end' ? target.outcome : 'active',
   };
 }
@@ -316,22 +343,20 @@ interface Result {
   unsure?: number;
 }
 
-const go = (
+/**
+ * Moves and speaks the step arrived at. `before` is said first; an acknowledgement key (`ack`) only when
+ * the step arrived at is not an end, which speaks for itself ("Great, your speaker is working!").
+ */
+function go(
   flow: Flow,
   progress: Progress,
   to: StepId,
   outcome: Outcome,
-  before: Line[],
-  repeatable = false,
-): Result => {
-  const moved = advance(flow, progress, to, outcome, repeatable);
-  return enter({ flow, progress: moved }, before);
-};
-
-/** Acknowledgement before a step: none before an end step, which speaks for itself. */
-function ack(flow: Flow, progress: Progress, to: StepId, key: ConversationKey): Line[] {
-  const target = avoidRepeats(flow, progress, to);
-  return stepOf(flow, target).kind === 'end' ? [] : [say(key)];
+  words: { before?: Line[]; ack?: ConversationKey; via?: Via },
+): Result {
+  const moved = advance(flow, progress, to, outcome, words.via);
+  const acknowledged = words.ack && stepOf(flow, moved.stepId).kind !== 'end' ? [say(words.ack)] : [];
+  return enter({ flow, progress: moved }, [...(words.before ?? []), ...acknowledged]);
 }
 
 function onAnswer(flow: Flow, progress: Progress, answer: Answer, scratch: SessionScratch): Result {
@@ -339,32 +364,22 @@ function onAnswer(flow: Flow, progress: Progress, answer: Answer, scratch: Sessi
   const step = stepOf(flow, id);
   if (answer === 'unsure') {
     const explicit = 'unsure' in step && step.kind !== 'handoff' ? step.unsure : undefined;
-    if (explicit)
-      return go(flow, progress, explicit, 'unsure', ack(flow, progress, explicit, 'answer.unsure'));
+    if (explicit) return go(flow, progress, explicit, 'unsure', { ack: 'answer.unsure' });
     const unsure = (scratch.unsure ?? 0) + 1;
     const fallback = unsureDefault(step);
     if (unsure >= UNSURE_LIMIT && fallback) {
-      return go(flow, progress, fallback, 'unsure', [say('unsure.moveOn')]);
+      return go(flow, progress, fallback, 'unsure', { before: [say('unsure.moveOn')] });
     }
-    return { progress, reply: ask(flow, id, [stepLine(id, 'help')]), unsure };
+    return { progress, reply: askAt(flow, progress, [stepLine(id, 'help')]), unsure };
   }
   switch (step.kind) {
     case 'check':
-      return go(
-        flow,
-        progress,
-        step[answer],
-        answer,
-        ack(flow, progress, step[answer], 'answer.ok'),
-        answer === 'yes',
-      );
-    case 'handoff': {
-      const before = answer === 'no' ? [stepLine(id, 'ifNo')] : ack(flow, progress, step.yes, 'answer.ok');
-      return go(flow, progress, step[answer], answer, before, answer === 'yes');
-    }
+      return go(flow, progress, step[answer], answer, { ack: 'answer.ok' });
+    case 'handoff':
+      if (answer === 'no') return go(flow, progress, step.no, 'no', { before: [stepLine(id, 'ifNo')] });
+      return go(flow, progress, step.yes, 'yes', { ack: 'answer.ok' });
     case 'action':
-      if (answer === 'yes')
-        return go(flow, progress, step.done, 'done', ack(flow, progress, step.done, 'answer.ok'));
+      if (answer === 'yes') return go(flow, progress, step.done, 'done', { ack: 'answer.ok' });
       return unusable(flow, progress, scratch, [stepLine(id, 'ifNo')]);
     case 'choice':
       return unusable(flow, progress, scratch, [say('answer.chooseSymptom')]);
@@ -384,9 +399,9 @@ function unusable(flow: Flow, progress: Progress, scratch: SessionScratch, expla
   const misunderstood = scratch.misunderstood + 1;
   const fallback = unsureDefault(stepOf(flow, id));
   if (misunderstood >= MISUNDERSTOOD_LIMIT && fallback) {
-    return go(flow, progress, fallback, 'skipped', [say('stuck.moveOn')]);
+    return go(flow, progress, fallback, 'skipped', { before: [say('stuck.moveOn')] });
   }
-  return { progress, reply: ask(flow, id, explain), misunderstood };
+  return { progress, reply: askAt(flow, progress, explain), misunderstood };
 }
 
 /** The speaker's name, when the user gave one: recogniser placeholders are no name. */
@@ -407,8 +422,9 @@ function onAwaitingName(flow: Flow, progress: Progress, event: ConversationEvent
   };
   switch (event.type) {
     case 'speakerName': {
-      const name = cleanName(event.name);
-      return named(name, [name ? say('speakerName.ack', { name }) : say('speakerName.none')]);
+      const name = event.brandOnly ? undefined : cleanName(event.name);
+      const heard = event.brandOnly ? 'speakerName.brandOnly' : 'speakerName.none';
+      return named(name, [name ? say('speakerName.ack', { name }) : say(heard)]);
     }
     case 'answer':
     case 'skip':
@@ -440,7 +456,7 @@ function onSymptom(
   const heard = say('symptom.ack', { symptom: line(`symptoms.${symptom}`) });
   if (to === id)
     return { progress: withSymptom, reply: restate({ flow, progress: withSymptom }, [heard]).reply };
-  return go(flow, withSymptom, to, 'skipped', [heard]);
+  return go(flow, withSymptom, to, 'skipped', { before: [heard], via: 'symptom' });
 }
 
 function onState(
@@ -451,12 +467,15 @@ function onState(
 ): Result {
   const step = stepOf(flow, progress.stepId);
   if (step.kind !== 'state' || !state) {
-    // "It's not there" elsewhere is news about the speaker: the not-listed branch.
+    // "It's not there" elsewhere is news about the speaker: the not-listed branch; "it's connected" in
+    // answer to "what's happening?" is the connected-but-silent problem.
     if (state === 'not_listed') return onSymptom(flow, progress, 'not_listed', scratch);
-    return unusable(flow, progress, scratch, [say('answer.okay')]);
+    if (state === 'connected' && step.kind === 'choice')
+      return onSymptom(flow, progress, 'no_sound', scratch);
+    const explain = step.kind === 'choice' ? 'answer.chooseSymptom' : 'answer.okay';
+    return unusable(flow, progress, scratch, [say(explain)]);
   }
-  const to = step.states[state];
-  return go(flow, progress, to, state, ack(flow, progress, to, 'answer.ok'));
+  return go(flow, progress, step.states[state], state, { ack: 'answer.ok' });
 }
 
 type Symptom = NonNullable<Extract<ConversationEvent, { type: 'symptom' }>['symptom']>;
@@ -474,12 +493,13 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
       return resume(ctx, [say('resume.intro', { title: stepLine(id, 'title') })]);
     case 'start':
       // "Help me pair my speaker" in answer to "what's happening?" is the general case, not a loop.
-      if (step.kind === 'choice') return go(flow, progress, step.unsure, 'unsure', [say('start.ack')]);
+      if (step.kind === 'choice')
+        return go(flow, progress, step.unsure, 'unsure', { before: [say('start.ack')] });
       return resume(ctx, [say('start.continue')]);
     case 'answer':
-      // "It's working now" at a question that is not about the sound still means the speaker is fixed.
-      if (event.fixed && (step.kind === 'choice' || step.kind === 'state'))
-        return go(flow, progress, flow.resolved, 'yes', [], true);
+      // "It's working now" at any question but a hand-off's (which asks exactly that) means it is fixed.
+      if (event.fixed && step.kind !== 'handoff' && step.kind !== 'end')
+        return go(flow, progress, flow.resolved, 'yes', { via: 'exact' });
       return onAnswer(flow, progress, event.answer, scratch);
     case 'state':
       return onState(flow, progress, event.state, scratch);
@@ -490,7 +510,7 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
       return unusable(flow, progress, scratch, [say('answer.okay')]);
     case 'skip':
       if (step.kind === 'end') return enter(ctx, []);
-      return go(flow, progress, step.skip, 'skipped', [say('skip.ack')]);
+      return go(flow, progress, step.skip, 'skipped', { before: [say('skip.ack')] });
     case 'back': {
       const previous = progress.history[progress.history.length - 1];
       if (previous === undefined) return restate(ctx, [say('back.atStart')]);
@@ -510,20 +530,23 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
       return enter({ flow, progress: fresh }, [say('startOver.ack')]);
     }
     case 'why':
-      return { progress, reply: ask(flow, id, [stepLine(id, 'why'), PAUSE]) };
+      return { progress, reply: askAt(flow, progress, [stepLine(id, 'why'), PAUSE]) };
     case 'whereAmI': {
       const lines = [
         say('whereAmI.position', { number: progress.history.length + 1, title: stepLine(id, 'title') }),
       ];
       if (progress.tried.length > 0) lines.push(say('whereAmI.tried', { count: progress.tried.length }));
-      return { progress, reply: ask(flow, id, [...lines, PAUSE]) };
+      return { progress, reply: askAt(flow, progress, [...lines, PAUSE]) };
     }
     case 'help':
-      return { progress, reply: ask(flow, id, [stepLine(id, 'help'), say('help.navigation'), PAUSE]) };
+      return {
+        progress,
+        reply: askAt(flow, progress, [stepLine(id, 'help'), say('help.navigation'), PAUSE]),
+      };
     case 'explain':
-      return { progress, reply: ask(flow, id, [say(`topics.${event.topic}`), PAUSE]) };
+      return { progress, reply: askAt(flow, progress, [say(`topics.${event.topic}`), PAUSE]) };
     case 'thanks':
-      return { progress, reply: ask(flow, id, [say('thanks.ack')]) };
+      return { progress, reply: askAt(flow, progress, [say('thanks.ack')]) };
     case 'stop':
       return { progress, reply: { speech: [say('stop.saved')] } };
     case 'wait':
@@ -531,10 +554,14 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
     case 'symptom':
       return onSymptom(flow, progress, event.symptom, scratch);
     case 'safety':
-      return go(flow, progress, flow.safety, 'safety', [], true);
+      return go(flow, progress, flow.safety, 'safety', { via: 'exact' });
     case 'speakerName': {
-      const name = cleanName(event.name);
-      if (!name) return { progress, reply: ask(flow, id, [say('speakerName.missing')]) };
+      const name = event.brandOnly ? undefined : cleanName(event.name);
+      if (event.brandOnly) {
+        const asked = { ...progress, nameAsked: true as const };
+        return { progress: asked, reply: askAt(flow, asked, [say('speakerName.brandOnly')]) };
+      }
+      if (!name) return { progress, reply: askAt(flow, progress, [say('speakerName.missing')]) };
       const named = { ...progress, speakerName: name, nameAsked: true as const };
       return restate({ flow, progress: named }, [say('speakerName.ack', { name })]);
     }
@@ -542,11 +569,11 @@ function onActive(flow: Flow, progress: Progress, event: ConversationEvent, scra
       const misunderstood = scratch.misunderstood + 1;
       const fallback = unsureDefault(step);
       if (misunderstood >= MISUNDERSTOOD_LIMIT && fallback) {
-        return go(flow, progress, fallback, 'skipped', [say('stuck.moveOn')]);
+        return go(flow, progress, fallback, 'skipped', { before: [say('stuck.moveOn')] });
       }
       const lines =
         misunderstood > 1 ? [say('fallback.again'), stepLine(id, 'help')] : [say('fallback.first')];
-      return { progress, reply: ask(flow, id, lines), misunderstood };
+      return { progress, reply: askAt(flow, progress, lines), misunderstood };
     }
   }
 }
@@ -587,7 +614,8 @@ export function transition(flow: Flow, input: TurnInput, event: ConversationEven
     const opening = input.newSession || before ? welcome(before) : [];
     if (ACTS_ON_FRESH.has(event.type)) {
       result = onActive(flow, fresh, event, session);
-      result.reply.speech.unshift(...opening);
+      // A safety stop speaks for itself; a returning user is not welcomed back into it.
+      if (!(event.type === 'safety' && before)) result.reply.speech.unshift(...opening);
     } else {
       const lead = event.type === 'start' && opening.length === 0 ? [say('start.ack')] : opening;
       result = { progress: fresh, reply: enter({ flow, progress: fresh }, lead).reply };

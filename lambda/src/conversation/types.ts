@@ -162,7 +162,11 @@ export type ConversationEvent =
   | { type: 'explain'; topic: Topic }
   | { type: 'symptom'; symptom?: Symptom }
   | { type: 'safety' }
-  | { type: 'speakerName'; name?: string }
+  | {
+      type: 'speakerName';
+      name?: string;
+      /** Only a brand ("an old sony"), not the name the app shows. */ brandOnly?: true;
+    }
   | { type: 'unknown' };
 
 /** A sentence to say, as an i18n key and its parameters; the renderer turns it into words. */

@@ -11,6 +11,7 @@ import {
   THIS_ECHO_ID,
   SPEAKER_NAME_INTENT,
   SPEAKER_NAME_SLOT,
+  BRAND_ONLY_SUFFIX,
   SPEAKER_STATE_INTENT,
   SPEAKER_STATE_SLOT,
   SYMPTOM_INTENT,
@@ -51,8 +52,12 @@ export function intentToEvent(request: IntentRequest): ConversationEvent | Music
   if (name === SPEAKER_NAME_INTENT) {
     const slot = slots?.[SPEAKER_NAME_SLOT];
     // The words as said ("JBL Flip 5"), as the Alexa app's Bluetooth list shows the speaker, not the
-    // brand the slot type resolved them to: they are quoted back in "Alexa, connect to …".
-    return { type: 'speakerName', name: slot?.value ?? resolved(slot)?.name };
+    // brand the slot type resolved them to: they are quoted back in "Alexa, connect to …". A brand alone
+    // ("an old sony") is not the name the list shows, so it is not quoted (docs/facts.md F3).
+    const id = resolved(slot)?.id;
+    const name = slot?.value ?? resolved(slot)?.name;
+    const brandOnly = id?.endsWith(BRAND_ONLY_SUFFIX) === true && name?.trim().split(/\s+/).length === 1;
+    return brandOnly ? { type: 'speakerName', brandOnly: true } : { type: 'speakerName', name };
   }
   // Own properties only: an intent named "toString" must not find Object.prototype's.
   const mapped = Object.prototype.hasOwnProperty.call(INTENT_EVENTS, name) ? INTENT_EVENTS[name] : undefined;

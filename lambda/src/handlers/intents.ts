@@ -47,6 +47,8 @@ export const SPEAKER_STATE_INTENT = 'SpeakerStateIntent';
 export const SPEAKER_STATE_SLOT = 'state';
 export const SPEAKER_NAME_INTENT = 'SpeakerNameIntent';
 export const SPEAKER_NAME_SLOT = 'speakerName';
+/** SpeakerNameType ids that stand for a brand rather than a model ("sony_speaker"). */
+export const BRAND_ONLY_SUFFIX = '_speaker';
 export const LIST_DEVICES_INTENT = 'ListDevicesIntent';
 export const MOVE_MUSIC_INTENT = 'MoveMusicIntent';
 /** A device name alone ("the kitchen echo"): an answer to "which one?". */
