@@ -153,6 +153,7 @@ async function main(): Promise<void> {
     print(
       '  Make Spotify misbehave: :fault <operation> <kind> [count], e.g. :fault transferPlayback accepted',
     );
+    print('  or slow every answer: :latency <ms>, e.g. :latency 2500 (:latency 0 to stop)');
     print(
       `  (operations: getDevices, transferPlayback, getPlaybackState; control API: ${simulator.controlUrl})`,
     );
@@ -181,6 +182,19 @@ async function main(): Promise<void> {
     }
     if (!interactive) print(`You: ${words}`);
     if (QUIT.has(words.toLowerCase())) break;
+    if (words.startsWith(':latency')) {
+      const [, ms] = words.split(/\s+/);
+      try {
+        if (!simulator) throw new Error('latency needs the simulator (unset SPOTIFY_ACCESS_TOKEN)');
+        simulator.setLatency(Number(ms));
+        print(`  (every Spotify answer now waits ${Number(ms)} ms)`);
+      } catch (error) {
+        print(`  (${(error as Error).message})`);
+      }
+      print('');
+      prompt();
+      continue;
+    }
     if (words.startsWith(':fault')) {
       const [, operation, kind, count] = words.split(/\s+/);
       try {

@@ -15,7 +15,11 @@ export type SimulatorOperation = (typeof SIMULATOR_OPERATIONS)[number];
 const COMMANDS: readonly SimulatorOperation[] = ['transferPlayback', 'startPlayback', 'pausePlayback'];
 
 export type SimulatorFault =
-  /** 202, empty body: the command is applied after `applyAfterPolls` further GET /me/player (default 1), or never. */
+  /**
+   * 202, empty body. On a command: applied after `applyAfterPolls` further GET /me/player (default 1), or
+   * never. On a GET: no data, as Spotify answers a user's first use of Connect ("the response code from any
+   * endpoint may be 202").
+   */
   | { kind: 'accepted'; applyAfterPolls?: number | 'never' }
   /** 404 "Device not found" without reason; the targeted device keeps its name but gets a new id (default). */
   | { kind: 'deviceNotFound'; rotateId?: boolean }
@@ -63,7 +67,7 @@ export function checkFault(operation: unknown, fault: unknown, count: unknown = 
   };
   switch (f.kind) {
     case 'accepted':
-      ok(command, 'only for commands');
+      ok(command || f.applyAfterPolls === undefined, 'applyAfterPolls only for commands');
       ok(
         f.applyAfterPolls === undefined ||
           f.applyAfterPolls === 'never' ||

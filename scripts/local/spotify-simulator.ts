@@ -63,6 +63,8 @@ export interface SpotifySimulatorOptions {
   tokens?: string[];
   /** Default 0: a random free port. */
   port?: number;
+  /** Every Web API answer waits this long first (a slow Spotify); default 0. */
+  latencyMs?: number;
 }
 
 export interface SpotifySimulator {
@@ -76,6 +78,8 @@ export interface SpotifySimulator {
   fault(operation: SimulatorOperation, fault: SimulatorFault, count?: number): void;
   /** Gives the named device a new id, as Echos get; returns it. */
   rotateDeviceId(name: string): string;
+  /** Every Web API answer from now on waits this long first (0: none). */
+  setLatency(ms: number): void;
   /** Back to the start state; clears faults, pending commands and recorded requests. */
   reset(): void;
   requests(): RecordedRequest[];
@@ -142,6 +146,11 @@ export async function startSpotifySimulator(
   };
   const state: SimulatorState = initial();
   const faults = new Map<SimulatorOperation, SimulatorFault[]>();
+  let latencyMs = options.latencyMs ?? 0;
+  const setLatency = (ms: number) => {
+    if (!Number.isFinite(ms) || ms < 0 || ms > 60_000) throw new Error('latency must be 0–60000 ms');
+    latencyMs = ms;
+  };
   /** Commands answered 202 and not yet applied. */
   let pending: { apply: () => void; polls: number | 'never' }[] = [];
   let recorded: RecordedRequest[] = [];
@@ -170,6 +179,7 @@ export async function startSpotifySimulator(
     faults.clear();
     pending = [];
     recorded = [];
+    latencyMs = options.latencyMs ?? 0;
   };
 
   const wire = (d: SimulatedDevice): DeviceObject => ({ ...d, is_active: d === state.active });
@@ -266,10 +276,12 @@ export async function startSpotifySimulator(
 
     switch (op) {
       case 'getDevices': {
+        if (f?.kind === 'accepted') return empty(202);
         if (f?.kind === 'emptyBody') return { status: 200, headers: JSON_TYPE, body: '' };
         return json(200, { devices: f?.kind === 'noDevices' ? [] : state.devices.map(wire) });
       }
       case 'getPlaybackState': {
+        if (f?.kind === 'accepted') return empty(202);
         pending = pending.filter((p) => {
           if (p.polls === 'never') return true;
           if (p.polls === 0) {
@@ -357,6 +369,10 @@ export async function startSpotifySimulator(
         fault(op, input.fault as SimulatorFault, (input.count as number | undefined) ?? 1);
         return empty(204);
       }
+      if (req.method === 'POST' && path === '/__simulator/latency') {
+        setLatency(Number(input.ms));
+        return empty(204);
+      }
       if (req.method === 'POST' && path === '/__simulator/reset') {
         reset();
         return empty(204);
@@ -422,12 +438,13 @@ export async function startSpotifySimulator(
       req.socket.destroy();
       return;
     }
-    if (f?.kind === 'slow') {
+    const delayMs = (op ? latencyMs : 0) + (f?.kind === 'slow' ? f.delayMs : 0);
+    if (delayMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           timers.delete(timer);
           resolve();
-        }, f.delayMs);
+        }, delayMs);
         timers.add(timer);
       });
     }
@@ -467,6 +484,7 @@ export async function startSpotifySimulator(
     state,
     fault,
     rotateDeviceId,
+    setLatency,
     reset,
     requests: () => [...recorded],
     close: () =>

@@ -306,7 +306,7 @@ describe('the simulator outside the spec', () => {
   });
 
   it('rejects faults that cannot happen on an operation', () => {
-    expect(() => sim.fault('getDevices', { kind: 'accepted' })).toThrow();
+    expect(() => sim.fault('getDevices', { kind: 'accepted', applyAfterPolls: 1 })).toThrow();
     expect(() => sim.fault('transferPlayback', { kind: 'noDevices' })).toThrow();
     expect(() => sim.fault('transferPlayback', { kind: 'emptyBody' })).toThrow();
     expect(() => sim.fault('getDevices', { kind: 'slow', delayMs: -1 })).toThrow();

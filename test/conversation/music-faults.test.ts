@@ -7,6 +7,8 @@
  * Timings are the harness's short test timings (`TEST_SPOTIFY_TIMING`); no test measures wall-clock time:
  * keeping to the budget shows as the answer given and the requests not made.
  */
+import { SPOTIFY_BUDGET_MS } from '../../lambda/src/skill';
+import { DEFAULT_TIMING } from '../../lambda/src/spotify/handoff';
 import type { Conversation, ConversationOptions, SpotifyHarnessOptions } from '../support/conversation';
 import {
   conversationTable,
@@ -158,6 +160,51 @@ describe('403: refused, never retried', () => {
     expect(c.speech).toBe(words('music.failed.restricted', { device: 'Phone' }));
     expect(spotifyCalls(c.turnSpotify)).toEqual([LIST]);
   });
+});
+
+describe("202 on the device list: Spotify's answer to a user's first use of Connect", () => {
+  it('twice, then the list: paused for, asked again, and the music moves', async () => {
+    const c = await start();
+    c.simulator.fault('getDevices', { kind: 'accepted' }, 2);
+    await c.say(MOVE);
+    expectMoved(c);
+    expect(spotifyCalls(c.turnSpotify)).toEqual([LIST, LIST, LIST, TRANSFER, STATE]);
+  });
+
+  it('without end: asked a bounded number of times, then "open Spotify on the device", not "didn\'t answer in time"', async () => {
+    const c = await start();
+    c.simulator.fault('getDevices', { kind: 'accepted' }, 50);
+    await c.say(MOVE);
+    expectTold(c, 'music.failed.not_ready');
+    expect(c.speech).not.toBe(words('music.failed.unavailable'));
+    const calls = spotifyCalls(c.turnSpotify);
+    expect(calls.every((call) => call === LIST)).toBe(true);
+    expect(calls.length).toBe(TEST_SPOTIFY_TIMING.acceptedTries);
+  });
+
+  it('on a list request too', async () => {
+    const c = await start();
+    c.simulator.fault('getDevices', { kind: 'accepted' }, 1);
+    await c.say('ask speaker helper to list my devices');
+    expect(c.speech.startsWith(words('music.devices', { devices: ['x'] }).split('x')[0] as string)).toBe(
+      true,
+    );
+    expect(spotifyCalls(c.turnSpotify)).toEqual([LIST, LIST]);
+  });
+});
+
+describe('a slow Spotify: every call takes 2.5 s, with the production budget and timing', () => {
+  it('the list and the transfer are made; the reply says Spotify was asked, never that it plays', async () => {
+    // Production timing (DEFAULT_TIMING, SPOTIFY_BUDGET_MS) rather than the harness's short test one.
+    const c = await start({ timing: { ...DEFAULT_TIMING, budgetMs: SPOTIFY_BUDGET_MS } });
+    c.simulator.setLatency(2500);
+    await c.say(MOVE);
+    expect(c.speech).toBe(words('music.unconfirmed', { device: 'Kitchen Echo' }));
+    expect(c.speech).not.toBe(words('music.moved', { device: 'Kitchen Echo' }));
+    expect(c.sessionOpen).toBe(false);
+    expect(spotifyCalls(c.turnSpotify)).toEqual([LIST, TRANSFER]);
+    expect(c.simulator.state.active?.name).toBe('Kitchen Echo');
+  }, 20_000);
 });
 
 describe('429: rate limits and quota', () => {

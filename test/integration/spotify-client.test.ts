@@ -274,6 +274,32 @@ describe('SpotifyClient against the Spotify Connect simulator', () => {
     expect(error.kind).toBe('timeout');
   });
 
+  it('maps a 202 with no device list (first use of Connect) to not_ready, and a 202 playback state to nothing yet', async () => {
+    sim.fault('getDevices', { kind: 'accepted' });
+    expect(await failure(calls.getDevices)).toMatchObject({ kind: 'not_ready', status: 202 });
+    await expect(client.getDevices(TOKEN, CALL)).resolves.not.toHaveLength(0);
+    sim.fault('getPlaybackState', { kind: 'accepted' });
+    sim.state.active = sim.state.devices.find((d) => d.name === 'Office Speaker');
+    await expect(client.getPlaybackState(TOKEN, CALL)).resolves.toBeUndefined();
+    await expect(client.getPlaybackState(TOKEN, CALL)).resolves.toMatchObject({
+      deviceName: 'Office Speaker',
+    });
+    sim.state.active = undefined;
+  });
+
+  it('delays every answer by the latency it is given, and only Web API answers', async () => {
+    sim.setLatency(150);
+    try {
+      const error = await failure(() => client.getDevices(TOKEN, { timeoutMs: 60 }));
+      expect(error.kind).toBe('timeout');
+      const started = Date.now();
+      await expect(client.getDevices(TOKEN, CALL)).resolves.not.toHaveLength(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    } finally {
+      sim.setLatency(0);
+    }
+  });
+
   it('answers a slow call within its timeout normally', async () => {
     sim.fault('getPlaybackState', { kind: 'slow', delayMs: 20 });
     await expect(client.getPlaybackState(TOKEN, CALL)).resolves.toBeUndefined();
@@ -307,7 +333,10 @@ describe('SpotifyClient against the Spotify Connect simulator', () => {
         method: 'POST',
         body: body === undefined ? '' : JSON.stringify(body),
       });
-    const bad = await post('faults', { operation: 'getDevices', fault: { kind: 'accepted' } });
+    const bad = await post('faults', {
+      operation: 'getDevices',
+      fault: { kind: 'accepted', applyAfterPolls: 1 },
+    });
     expect(bad.status).toBe(400);
     const ok = await post('faults', {
       operation: 'getDevices',

@@ -300,6 +300,10 @@ export const TEST_SPOTIFY_TIMING: HandoffTiming & { budgetMs: number } = {
   callTimeoutMs: 400,
   pollIntervalMs: 50,
   minCallMs: 100,
+  transferReserveMs: 450,
+  essentialOnlyMs: 100,
+  acceptedPauseMs: 100,
+  acceptedTries: 3,
 };
 
 /** At most this many Spotify requests in one turn, unless a conversation says otherwise. */

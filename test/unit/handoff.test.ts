@@ -1,4 +1,5 @@
-import { SpotifyHandoff } from '../../lambda/src/spotify/handoff';
+import { SPOTIFY_BUDGET_MS } from '../../lambda/src/skill';
+import { DEFAULT_TIMING, SpotifyHandoff } from '../../lambda/src/spotify/handoff';
 import type { CallOptions, PlaybackState, SpotifyApi, SpotifyDevice } from '../../lambda/src/spotify/types';
 import { SpotifyApiError } from '../../lambda/src/spotify/types';
 
@@ -22,6 +23,8 @@ class FakeSpotify implements SpotifyApi {
     readonly clock: { t: number },
     devices: Array<Partial<SpotifyDevice> & { name: string }>,
     readonly latencyMs = 100,
+    /** A call whose latency exceeds its timeout is cut off at the timeout, as the real client's is. */
+    readonly timeoutsBite = false,
   ) {
     this.devices = devices.map((d, i) => ({
       id: `id-${i}`,
@@ -37,6 +40,10 @@ class FakeSpotify implements SpotifyApi {
   private step(op: keyof FakeSpotify['script'], options: CallOptions): unknown {
     this.calls.push(op);
     expect(options.timeoutMs).toBeGreaterThan(0);
+    if (this.timeoutsBite && this.latencyMs > options.timeoutMs) {
+      this.clock.t += options.timeoutMs;
+      throw new SpotifyApiError('timeout', undefined, undefined);
+    }
     this.clock.t += Math.min(this.latencyMs, options.timeoutMs);
     const next = this.script[op].shift();
     if (next instanceof SpotifyApiError) throw next;
@@ -269,6 +276,71 @@ describe('moving the music', () => {
     const result = await handoff.move('token', { kind: 'named', name: 'office speaker' }, BUDGET);
     expect(['unconfirmed', 'failed']).toContain(result.kind);
     expect(clock.t).toBeLessThanOrEqual(BUDGET);
+  });
+});
+
+describe("Spotify's 202 on any call, and a slow Spotify", () => {
+  const notReady = () => new SpotifyApiError('not_ready', 202, undefined);
+
+  function production(latencyMs: number) {
+    const clock = { t: 0 };
+    const api = new FakeSpotify(clock, DEVICES, latencyMs, true);
+    const pauses: number[] = [];
+    const handoff = new SpotifyHandoff({
+      api,
+      now: () => clock.t,
+      sleep: async (ms) => {
+        pauses.push(ms);
+        clock.t += ms;
+      },
+      random: () => 0.5,
+    });
+    const move = (name: string) => handoff.move('token', { kind: 'named', name }, SPOTIFY_BUDGET_MS);
+    return { clock, api, handoff, move, pauses };
+  }
+
+  it('a 202 on the device list (first use) is paused for and asked again, then the move goes on', async () => {
+    const { api, move, pauses, clock } = production(100);
+    api.script.devices = [notReady(), notReady()];
+    await expect(move('office speaker')).resolves.toEqual({ kind: 'moved', device: 'Office Speaker' });
+    expect(api.calls).toEqual(['devices', 'devices', 'devices', 'transfer', 'state']);
+    expect(pauses).toHaveLength(2);
+    for (const pause of pauses) expect(pause).toBeLessThanOrEqual(DEFAULT_TIMING.acceptedPauseMs);
+    expect(clock.t).toBeLessThanOrEqual(SPOTIFY_BUDGET_MS);
+  });
+
+  it('a 202 that persists is asked a bounded number of times, then reported as "not ready", never as a timeout', async () => {
+    const { api, move, handoff, clock } = production(100);
+    api.script.devices = Array.from({ length: 20 }, notReady);
+    await expect(move('office speaker')).resolves.toEqual({ kind: 'failed', failure: 'not_ready' });
+    expect(api.calls.filter((c) => c === 'devices')).toHaveLength(DEFAULT_TIMING.acceptedTries);
+    expect(api.transfers).toEqual([]);
+    expect(clock.t).toBeLessThanOrEqual(SPOTIFY_BUDGET_MS);
+
+    api.script.devices = Array.from({ length: 20 }, notReady);
+    await expect(handoff.listDevices('token', clock.t + SPOTIFY_BUDGET_MS)).resolves.toEqual({
+      kind: 'failed',
+      failure: 'not_ready',
+    });
+  });
+
+  it('a Spotify taking 2.5 s a call still gets the list and the transfer made in the budget, and does not claim it plays', async () => {
+    const { api, move, clock } = production(2500);
+    const result = await move('office speaker');
+    // Confirming would not fit: Spotify was asked, and the reply says only that.
+    expect(result).toEqual({ kind: 'unconfirmed', device: 'Office Speaker' });
+    expect(api.transfers).toEqual([{ id: 'id-1', play: true }]);
+    expect(api.activeId).toBe('id-1');
+    expect(api.calls).toEqual(['devices', 'transfer']);
+    expect(clock.t).toBeLessThanOrEqual(SPOTIFY_BUDGET_MS);
+  });
+
+  it('when Spotify is slow but confirming fits, the move is confirmed from the playback state', async () => {
+    const { api, move, clock } = production(1500);
+    await expect(move('office speaker')).resolves.toEqual({ kind: 'moved', device: 'Office Speaker' });
+    expect(api.calls).toEqual(['devices', 'transfer', 'state']);
+    // Confirming stops before the part of the budget only the list and the transfer may use.
+    expect(clock.t).toBeLessThanOrEqual(SPOTIFY_BUDGET_MS - DEFAULT_TIMING.essentialOnlyMs);
   });
 });
 

@@ -84,6 +84,7 @@ export const MUSIC_KEYS = [
   'music.failed.device_not_found',
   'music.failed.rate_limited',
   'music.failed.quota_exceeded',
+  'music.failed.not_ready',
   'music.failed.unavailable',
 ] as const;
 type MusicKey = (typeof MUSIC_KEYS)[number];
@@ -199,6 +200,7 @@ function failed(failure: SpotifyFailure, device: string | undefined): MusicReply
     case 'not_allowed':
     case 'quota_exceeded':
     case 'rate_limited':
+    case 'not_ready':
       return { reply: telling([say(`music.failed.${failure}`)]) };
     case 'restricted':
     case 'device_not_found':

@@ -72,6 +72,8 @@ export class SpotifyClient implements SpotifyApi {
     const { status, body } = await this.call('getDevices', token, 'GET', '/me/player/devices', options, {
       readBody: true,
     });
+    // 202 and no list: Spotify's first-use answer ("the response code from any endpoint may be 202").
+    if (status === 202) throw this.fail('getDevices', 'not_ready', status, undefined);
     const parsed = parseJson(body);
     const devices = isRecord(parsed)
       ? (parsed as Partial<Record<keyof DevicesBody, unknown>>).devices
@@ -101,8 +103,9 @@ export class SpotifyClient implements SpotifyApi {
     const { status, body } = await this.call('getPlaybackState', token, 'GET', '/me/player', options, {
       readBody: (status) => status !== 204,
     });
-    // 204 "Playback not available or active": no body to parse. An empty 2xx body means the same.
-    if (status === 204 || body === undefined || body.trim() === '') return undefined;
+    // 204 "Playback not available or active": no body to parse. An empty 2xx body means the same, and a
+    // 202 (Spotify's first-use answer) shows nothing yet either: nothing here confirms a device.
+    if (status === 204 || status === 202 || body === undefined || body.trim() === '') return undefined;
     const parsed = parseJson(body);
     if (!isRecord(parsed)) throw this.fail('getPlaybackState', 'unexpected', status, undefined);
     const state = parsed as Partial<Record<keyof PlaybackBody, unknown>>;

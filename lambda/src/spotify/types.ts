@@ -38,6 +38,11 @@ export type SpotifyFailure =
   | 'device_not_found'
   /** 404 NO_ACTIVE_DEVICE. */
   | 'no_active_device'
+  /**
+   * 202 with no body where data was due: Spotify's answer the first time a user uses Connect, or while a
+   * device is briefly unavailable. Retried a bounded number of times; if it persists, no device is active.
+   */
+  | 'not_ready'
   /** 429; `retryAfterSeconds` is set when Spotify sent Retry-After. */
   | 'rate_limited'
   /** 429 QUOTA_EXCEEDED: the operator's app is out of quota. */
@@ -88,7 +93,7 @@ export type DeviceTarget =
 /** What a hand-off came to, for the conversation to put into words. */
 export type MoveResult =
   | { kind: 'moved'; device: string }
-  /** Spotify accepted the transfer but did not confirm it within the turn. */
+  /** Spotify was asked to play there (the transfer was accepted), but the turn could not see it playing. */
   | { kind: 'unconfirmed'; device: string }
   | { kind: 'choose'; candidates: string[]; thisEcho: boolean }
   | { kind: 'noMatch'; available: string[] }
