@@ -7,6 +7,7 @@
  *   PORT  default 3000
  *   HOST  default 127.0.0.1 (the proxy on the same machine); 0.0.0.0 only behind a proxy or firewall
  *         that admits nothing but the proxy. This process speaks plain HTTP; Alexa needs HTTPS on 443.
+ *   MAX_CONNECTIONS  default 256; 15/16 of it may be skill requests at once, the rest stays for /health
  *
  * Every request's signature and timestamp are verified. `npm run serve -- --insecure-local` turns that off
  * for local testing (curl, a local simulator): it is refused when NODE_ENV=production or when HOST is not
@@ -56,6 +57,15 @@ function readPort(value: string | undefined): number {
   return port;
 }
 
+function readMaxConnections(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 2) {
+    throw new Error(`MAX_CONNECTIONS is not a count of at least 2: ${value}`);
+  }
+  return count;
+}
+
 function readGrace(value: string | undefined): number {
   if (value === undefined || value.trim() === '') return DEFAULT_GRACE_MS;
   const ms = Number(value);
@@ -73,6 +83,7 @@ async function main(): Promise<void> {
   const host = process.env.HOST?.trim() || '127.0.0.1';
   const port = readPort(process.env.PORT);
   const graceMs = readGrace(process.env.SHUTDOWN_GRACE_MS);
+  const maxConnections = readMaxConnections(process.env.MAX_CONNECTIONS);
 
   if (args.insecureLocal) {
     const refusal = insecureRefusal(process.env, host);
@@ -107,6 +118,7 @@ async function main(): Promise<void> {
       ? [new SkillIdVerifier(config.skillId)]
       : createAlexaVerifiers({ skillId: config.skillId }),
     insecureLocal: args.insecureLocal,
+    limits: maxConnections === undefined ? {} : { maxConnections },
     logger,
   });
   const address = await web.listen(port, host);

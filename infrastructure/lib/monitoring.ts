@@ -23,6 +23,23 @@ const ALARM_PERIOD = Duration.minutes(5);
 /** The dashboard's graphs: a household's traffic is sparse, so hours rather than minutes. */
 const GRAPH_PERIOD = Duration.hours(1);
 
+/**
+ * The condition on every grant to cloudwatch.amazonaws.com (the alarm topic's policy and its key's policy):
+ * the request must come from a CloudWatch alarm of the stack's own account and region. Without it, the
+ * service principal would be allowed for any account's alarm (the confused deputy); the account and region
+ * are the stack's pseudo parameters, so the synth stays environment-agnostic and offline.
+ */
+export function alarmsOfThisAccount(
+  match: 'account and alarms' | 'account' = 'account and alarms',
+): Record<string, Record<string, string>> {
+  const account = { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } };
+  if (match === 'account') return account;
+  return {
+    ...account,
+    ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+  };
+}
+
 export interface MonitoringProps {
   function: lambda.IFunction;
   timeout: Duration;
@@ -105,13 +122,17 @@ export class Monitoring extends Construct {
       pendingWindow: Duration.days(7),
     });
     // What CloudWatch needs to publish an alarm to a topic encrypted with this key. In a key policy,
-    // Resource "*" means this key.
+    // Resource "*" means this key. Only for this account (confused-deputy protection: CloudWatch acting for
+    // another account cannot use the key). The topic policy below also pins the alarms' ARN; the key does
+    // not, because no AWS document says the KMS call made for an alarm carries aws:SourceArn, and a
+    // condition that is never met would silently stop every alarm e-mail.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: alarmsOfThisAccount('account'),
       }),
     );
     const topic = new sns.Topic(this, 'AlarmTopic', {
@@ -125,12 +146,7 @@ export class Monitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-          ArnLike: {
-            'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`,
-          },
-        },
+        conditions: alarmsOfThisAccount(),
       }),
     );
     topic.addSubscription(new subscriptions.EmailSubscription(email));

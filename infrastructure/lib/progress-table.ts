@@ -35,6 +35,11 @@ export function createProgressTable(scope: Construct, id: string): dynamodb.Tabl
     // Users' places in the troubleshooting must survive a mistaken `cdk destroy` or a stack replacement.
     // No fixed table name, so a retained table never blocks a fresh deploy.
     removalPolicy: RemovalPolicy.RETAIN,
+    // And a mistaken DeleteTable, from the console, the CLI or any principal allowed to delete tables:
+    // DynamoDB refuses it while protection is on. Retain covers only CloudFormation's own deletes (a stack
+    // delete or a replacement leaves the table behind); protection covers everyone else, CloudFormation too
+    // should the policy ever change. Deleting the table on purpose means turning protection off first.
+    deletionProtection: true,
   });
 }
 

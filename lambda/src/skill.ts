@@ -1,5 +1,6 @@
-import type { Skill } from 'ask-sdk-core';
-import { SkillBuilders } from 'ask-sdk-core';
+import type { ErrorHandler, HandlerInput, Skill } from 'ask-sdk-core';
+import { AttributesManagerFactory, ResponseFactory, SkillBuilders } from 'ask-sdk-core';
+import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
 import { assertFlow } from './conversation/flow-check';
 import { MUSIC_KEYS } from './conversation/music';
 import { FLOW } from './conversation/flow';
@@ -61,6 +62,69 @@ export interface SkillOptions {
 export const SPOTIFY_BUDGET_MS = 5600;
 
 /**
+ * Why ask-sdk-core cannot even look at an envelope, or undefined when it can. Before dispatching, its skill
+ * id check reads `context.System.application.applicationId`; when `context`, `System` or `application` is
+ * missing (or null, or a value without them) that read throws a TypeError out of `skill.invoke`, and so out
+ * of the Lambda handler: Alexa then says "There was a problem with the requested skill's response" instead of
+ * the skill's own apology. Only those envelopes are caught here. Every envelope the check can read, a missing
+ * or wrong `applicationId` included, is left to it and refused as before.
+ */
+export function undispatchableEnvelope(envelope: unknown): string | undefined {
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) return undefined;
+  const context: unknown = (envelope as { context?: unknown }).context;
+  if (context === undefined || context === null) return 'no context';
+  const system: unknown = (context as { System?: unknown }).System;
+  if (system === undefined || system === null) return 'no context.System';
+  const application: unknown = (system as { application?: unknown }).application;
+  if (application === undefined || application === null) return 'no context.System.application';
+  return undefined;
+}
+
+/**
+ * The envelope guard, on the skill ask-sdk-core built: an envelope the SDK would crash on
+ * (`undispatchableEnvelope`) is answered by the skill's own error handler, as any other malformed request is
+ * (the apology and an open session for a launch or an intent, nothing to say otherwise), and is never
+ * dispatched: no handler runs, the store is not read, no user id is taken from it. Every other envelope goes to
+ * the SDK's `invoke` unchanged, its skill id check first (a refusal is still ask-sdk-core's own "CustomSkill ID
+ * verification failed!" error, thrown by the SDK's own class).
+ */
+function guardEnvelopes(skill: Skill, onMalformed: ErrorHandler): Skill {
+  const dispatch = skill.invoke.bind(skill);
+  skill.invoke = async (requestEnvelope: RequestEnvelope, context?: unknown): Promise<ResponseEnvelope> => {
+    const problem = undispatchableEnvelope(requestEnvelope);
+    if (problem === undefined) return dispatch(requestEnvelope, context);
+    const error = new Error(`request envelope with ${problem}: answered without dispatch`);
+    error.name = 'MalformedEnvelope';
+    const input: HandlerInput = {
+      requestEnvelope,
+      context,
+      attributesManager: attributesManagerFor(requestEnvelope),
+      responseBuilder: ResponseFactory.init(),
+    };
+    const response = await onMalformed.handle(input, error);
+    let sessionAttributes: Record<string, unknown> | undefined;
+    try {
+      sessionAttributes = requestEnvelope.session
+        ? input.attributesManager.getSessionAttributes()
+        : undefined;
+    } catch {
+      sessionAttributes = undefined;
+    }
+    return { version: '1.0', response, sessionAttributes };
+  };
+  return skill;
+}
+
+/** ask-sdk-core's attributes manager; without the session when its attributes cannot even be copied. */
+function attributesManagerFor(requestEnvelope: RequestEnvelope): HandlerInput['attributesManager'] {
+  try {
+    return AttributesManagerFactory.init({ requestEnvelope });
+  } catch {
+    return AttributesManagerFactory.init({ requestEnvelope: { ...requestEnvelope, session: undefined } });
+  }
+}
+
+/**
  * Builds the skill once per process (a Lambda container or the local runner). The flow and every
  * locale's words are checked here, so a broken flow fails at start-up, not in a user's conversation.
  */
@@ -96,10 +160,11 @@ export function buildSkill(options: SkillOptions): Skill {
     progressive: options.progressive ?? createProgressiveSender(fetch, options.logger),
     metrics: options.metrics ?? noMetrics,
   };
+  const onError = errorHandler(deps);
   const builder = SkillBuilders.custom()
     .addRequestHandlers(conversationHandler(deps), skillDisabledHandler(deps), quietHandler(deps))
-    .addErrorHandlers(errorHandler(deps))
+    .addErrorHandlers(onError)
     .withCustomUserAgent('speaker-helper');
   if (options.skillId) builder.withSkillId(options.skillId);
-  return builder.create();
+  return guardEnvelopes(builder.create(), onError);
 }

@@ -125,6 +125,12 @@ describe('the progress table', () => {
     const { template } = synthesize();
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+
+  it('has deletion protection on: DynamoDB refuses to delete it, whoever asks, until it is turned off', () => {
+    const { template } = synthesize();
+    const [, table] = only(template, 'AWS::DynamoDB::Table');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+  });
 });
 
 describe('the skill function', () => {
@@ -306,6 +312,71 @@ describe('monitoring', () => {
         search(METRIC.spotifyHandoff, DIMENSION.result),
       ].sort(),
     );
+  });
+
+  /** A policy statement's parts that matter here. */
+  interface PolicyStatement {
+    Sid?: string;
+    Effect: string;
+    Principal?: { Service?: string | string[] } | string;
+    Action: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+  }
+
+  /** A CloudFormation value as text, each pseudo parameter as <AWS::…> (Fn::Join and Ref only). */
+  function text(value: unknown): string {
+    if (typeof value === 'string') return value;
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref !== undefined) return `<${ref}>`;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(text).join(join[0]);
+    throw new Error(`not a plain value: ${JSON.stringify(value)}`);
+  }
+
+  const toCloudWatch = (statement: PolicyStatement) =>
+    typeof statement.Principal === 'object' &&
+    asList(statement.Principal.Service ?? []).includes('cloudwatch.amazonaws.com');
+
+  /** What every grant to CloudWatch must carry: this account, and (where pinned) alarms of this account and region. */
+  function expectOnlyThisAccountsAlarms(statement: PolicyStatement | undefined, withArn = true): void {
+    expect(statement?.Effect).toBe('Allow');
+    const condition = statement?.Condition ?? {};
+    if (!withArn) {
+      expect(Object.keys(condition)).toEqual(['StringEquals']);
+      expect(condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+      return;
+    }
+    expect(Object.keys(condition).sort()).toEqual(['ArnLike', 'StringEquals']);
+    expect(Object.keys(condition.StringEquals ?? {})).toEqual(['aws:SourceAccount']);
+    expect(condition.StringEquals?.['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    expect(Object.keys(condition.ArnLike ?? {})).toEqual(['aws:SourceArn']);
+    expect(text(condition.ArnLike?.['aws:SourceArn'])).toBe(
+      'arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*',
+    );
+  }
+
+  it('with an alarm e-mail, lets CloudWatch use the key only for this account’s alarms (confused deputy)', () => {
+    const { template } = synthesize({ alarmEmail: 'ops@example.com' });
+    const [, key] = only(template, 'AWS::KMS::Key');
+    const statements = (key.Properties.KeyPolicy as { Statement: PolicyStatement[] }).Statement;
+    const toCw = statements.filter(toCloudWatch);
+    expect(toCw).toHaveLength(1);
+    expect([...asList(toCw[0]?.Action ?? [])].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expectOnlyThisAccountsAlarms(toCw[0], false);
+    // The key's only other statement is CDK's default one for the account itself; no other principal.
+    expect(statements.filter((st) => !toCloudWatch(st))).toEqual([
+      expect.objectContaining({ Principal: { AWS: expect.anything() as unknown }, Action: 'kms:*' }),
+    ]);
+  });
+
+  it('with an alarm e-mail, lets CloudWatch publish to the topic only for this account’s alarms', () => {
+    const { template } = synthesize({ alarmEmail: 'ops@example.com' });
+    const [, policy] = only(template, 'AWS::SNS::TopicPolicy');
+    const statements = (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement;
+    const toCw = statements.filter(toCloudWatch);
+    expect(toCw).toHaveLength(1);
+    expect(toCw[0]?.Action).toBe('sns:Publish');
+    expectOnlyThisAccountsAlarms(toCw[0]);
   });
 
   it('notifies nobody by default: no topic, no key', () => {

@@ -82,6 +82,9 @@ describe('npm run synth', () => {
     };
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::Lambda::Function']));
+    // The users' progress cannot be deleted by mistake: DynamoDB deletion protection, and Retain.
+    const table = Object.values(template.Resources).find((r) => r.Type === 'AWS::DynamoDB::Table');
+    expect(table?.Properties.DeletionProtectionEnabled).toBe(true);
     const permission = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Permission');
     expect(permission?.Properties.EventSourceToken).toBe(PLACEHOLDER_SKILL_ID);
     // No CDKMetadata resource: version reporting is off.

@@ -1,5 +1,6 @@
 /** A bare HTTP client for the web-service tests: full control of headers, body framing and timing. */
 import http from 'node:http';
+import net from 'node:net';
 
 export interface Answer {
   status: number;
@@ -90,4 +91,59 @@ export function sendInTwoParts(
     req.write(body.subarray(0, half));
   });
   return { answer, finish: () => req.end(body.subarray(half)) };
+}
+
+export interface Trickle {
+  socket: net.Socket;
+  /** Resolves when the server closes the connection: how long it was open, and what the server wrote. */
+  closed: Promise<{ ms: number; response: string }>;
+  /** Resolves once the connection is up and `head` has been written. */
+  connected: Promise<void>;
+}
+
+/**
+ * A slow client on a raw socket: writes `head` at once, then `rest` `bytes` at a time every `everyMs`
+ * (default 3 bytes a second, one byte every 333 ms), until the server closes the connection.
+ */
+export function trickle(
+  port: number,
+  head: string,
+  rest: string,
+  { bytesPerWrite = 1, everyMs = 333 } = {},
+): Trickle {
+  const started = Date.now();
+  const socket = net.connect(port, '127.0.0.1');
+  let response = '';
+  let at = 0;
+  let timer: NodeJS.Timeout | undefined;
+  socket.on('data', (chunk: Buffer) => (response += chunk.toString('latin1')));
+  // A server cutting the connection may reset it; the close below is what the tests look at.
+  socket.on('error', () => undefined);
+  const connected = new Promise<void>((resolve) =>
+    socket.once('connect', () => {
+      if (head) socket.write(head);
+      timer = setInterval(() => {
+        if (at >= rest.length || socket.destroyed) return;
+        socket.write(rest.slice(at, at + bytesPerWrite));
+        at += bytesPerWrite;
+      }, everyMs);
+      resolve();
+    }),
+  );
+  const closed = new Promise<{ ms: number; response: string }>((resolve) =>
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve({ ms: Date.now() - started, response });
+    }),
+  );
+  return { socket, closed, connected };
+}
+
+/** Resolves when `check()` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

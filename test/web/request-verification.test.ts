@@ -12,10 +12,14 @@ import {
   httpsCertChainFetcher,
   parsePemChain,
   validateSigningChain,
+  DEFAULT_FAILURE_TTL_MS,
 } from '../../lambda/src/web/cert-chain';
+import type { Verifier } from 'ask-sdk-express-adapter';
 import {
   AlexaSignatureVerifier,
   AlexaTimestampVerifier,
+  cheapChecksFirst,
+  createAlexaVerifiers,
   RequestVerificationError,
   SkillIdVerifier,
   validateCertChainUrl,
@@ -143,12 +147,17 @@ describe('validateSigningChain', () => {
 describe('CertChainCache', () => {
   const url = `${CHAIN_BASE_URL}good.pem`;
 
-  function cacheWith(pem: string, options: { ttlMs?: number } = {}) {
+  function cacheWith(
+    pem: string,
+    options: { ttlMs?: number; failureTtlMs?: number; maxFailureEntries?: number } = {},
+  ) {
     let clock = Date.now();
     const fetches: string[] = [];
     const cache = new CertChainCache({
       fetch: async (u) => {
         fetches.push(u);
+        if (u.includes('missing'))
+          throw new CertificateChainError('certificate chain download answered HTTP 404');
         return pem;
       },
       trustedRoots: [pki.root.certPem],
@@ -189,12 +198,45 @@ describe('CertChainCache', () => {
     expect(cache.size).toBe(0);
   });
 
-  it('does not cache failures', async () => {
-    const { cache, fetches } = cacheWith(pki.chains.wrongSan.pem);
-    await expect(cache.signingCertificate(url)).rejects.toThrow(CertificateChainError);
+  it('caches a failed validation for 10 s by default, then tries again', async () => {
+    const { cache, fetches, advance } = cacheWith(pki.chains.wrongSan.pem);
+    await expect(cache.signingCertificate(url)).rejects.toThrow(/echo-api\.amazon\.com missing/);
+    advance(DEFAULT_FAILURE_TTL_MS - 1_000);
+    await expect(cache.signingCertificate(url)).rejects.toThrow(/echo-api\.amazon\.com missing/);
+    expect(fetches).toHaveLength(1);
+    expect(cache.size).toBe(0);
+    expect(cache.failureCount).toBe(1);
+    advance(2_000);
     await expect(cache.signingCertificate(url)).rejects.toThrow(CertificateChainError);
     expect(fetches).toHaveLength(2);
-    expect(cache.size).toBe(0);
+  });
+
+  it('caches a failed download, also for requests made while it was running', async () => {
+    const { cache, fetches } = cacheWith(pki.chains.good.pem);
+    const missing = `${CHAIN_BASE_URL}missing.pem`;
+    const attempts = Array.from({ length: 5 }, () => cache.signingCertificate(missing));
+    for (const attempt of attempts) await expect(attempt).rejects.toThrow(/HTTP 404/);
+    await expect(cache.signingCertificate(missing)).rejects.toThrow(/HTTP 404/);
+    expect(fetches).toEqual([missing]);
+  });
+
+  it('keeps at most maxFailureEntries failures, and none with failureTtlMs 0', async () => {
+    const bounded = cacheWith(pki.chains.good.pem, { maxFailureEntries: 2 });
+    for (const name of ['a', 'b', 'c']) {
+      await expect(
+        bounded.cache.signingCertificate(`${CHAIN_BASE_URL}missing-${name}.pem`),
+      ).rejects.toThrow();
+    }
+    expect(bounded.cache.failureCount).toBe(2);
+    // The oldest was dropped, so it is fetched again; the newest is still answered from the cache.
+    await expect(bounded.cache.signingCertificate(`${CHAIN_BASE_URL}missing-a.pem`)).rejects.toThrow();
+    await expect(bounded.cache.signingCertificate(`${CHAIN_BASE_URL}missing-c.pem`)).rejects.toThrow();
+    expect(bounded.fetches).toHaveLength(4);
+
+    const off = cacheWith(pki.chains.wrongSan.pem, { failureTtlMs: 0 });
+    await expect(off.cache.signingCertificate(url)).rejects.toThrow();
+    await expect(off.cache.signingCertificate(url)).rejects.toThrow();
+    expect(off.fetches).toHaveLength(2);
   });
 
   it('keeps at most maxEntries chains', async () => {
@@ -312,6 +354,19 @@ describe('AlexaSignatureVerifier', () => {
     }
   });
 
+  it('refuses a body that is not a JSON object before downloading, even when used alone', async () => {
+    const { verifier, fetches } = verifierServing('good');
+    for (const sent of ['not json', '[1]']) {
+      await expect(
+        verifier.verify(sent, {
+          signaturecertchainurl: `${CHAIN_BASE_URL}good.pem`,
+          'signature-256': signBody(sent, pki.chains.good.keys),
+        }),
+      ).rejects.toThrow(/JSON/);
+    }
+    expect(fetches).toEqual([]);
+  });
+
   it('never downloads from a URL that breaks the rules', async () => {
     const { verifier, fetches } = verifierServing('good');
     await expect(
@@ -392,5 +447,49 @@ describe('SkillIdVerifier', () => {
       /another skill/,
     );
     await expect(verifier.verify(JSON.stringify({ context: {} }))).rejects.toThrow(/request type missing/);
+  });
+});
+
+describe('cheapChecksFirst', () => {
+  function recording(name: string, log: string[], { costly = false, fails = false } = {}): Verifier {
+    return Object.assign(
+      {
+        verify: async () => {
+          log.push(name);
+          if (fails) throw new RequestVerificationError(`${name} failed`);
+        },
+      },
+      costly ? { costly: true as const } : {},
+    );
+  }
+
+  it('runs the costly verifiers last, one at a time, and stops at the first failure', async () => {
+    const log: string[] = [];
+    const all = cheapChecksFirst([
+      recording('signature', log, { costly: true }),
+      recording('skill id', log),
+      recording('timestamp', log),
+    ]);
+    await expect(all.verify('{}')).resolves.toBeUndefined();
+    expect(log).toEqual(['skill id', 'timestamp', 'signature']);
+
+    log.length = 0;
+    const failing = cheapChecksFirst([
+      recording('signature', log, { costly: true }),
+      recording('skill id', log, { fails: true }),
+      recording('timestamp', log),
+    ]);
+    await expect(failing.verify('{}')).rejects.toThrow('skill id failed');
+    expect(log).toEqual(['skill id']);
+  });
+
+  it('createAlexaVerifiers lists the signature verifier last and marks it costly', () => {
+    const verifiers = createAlexaVerifiers({ skillId: 'amzn1.ask.skill.mine' });
+    expect(verifiers.map((v) => v.constructor.name)).toEqual([
+      'SkillIdVerifier',
+      'AlexaTimestampVerifier',
+      'AlexaSignatureVerifier',
+    ]);
+    expect((verifiers[2] as AlexaSignatureVerifier).costly).toBe(true);
   });
 });

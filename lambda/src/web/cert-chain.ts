@@ -15,8 +15,9 @@
  *
  * The cache (`CertChainCache`) fixes the adapter's gaps: entries expire (default after one hour, and never
  * later than the earliest NotAfter in the chain), the validity dates of every certificate of a cached chain
- * are checked again on each use, concurrent requests for one URL share one download, failures are not
- * cached, and the number of entries is bounded.
+ * are checked again on each use, concurrent requests for one URL share one download, and the number of
+ * entries is bounded. Failures (download or validation) are cached too, briefly (default 10 s, bounded):
+ * the URL is caller-chosen, so without that one bad URL would make the server fetch on every request.
  */
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
@@ -32,6 +33,13 @@ export const DEFAULT_MAX_CHAIN_BYTES = 64 * 1024;
 export const DEFAULT_FETCH_TIMEOUT_MS = 3000;
 export const DEFAULT_CACHE_TTL_MS = 60 * 60 * 1000;
 export const DEFAULT_MAX_CACHE_ENTRIES = 32;
+/** Long enough that a URL repeated in a flood costs one download a minute; short enough to recover soon. */
+/**
+ * Short: long enough that one bad URL costs a handful of downloads a minute, short enough that a real
+ * Amazon URL which failed once (a network error) refuses Alexa's requests for seconds, not a minute.
+ */
+export const DEFAULT_FAILURE_TTL_MS = 10_000;
+export const DEFAULT_MAX_FAILURE_ENTRIES = 256;
 const MAX_CHAIN_CERTIFICATES = 10;
 
 /** Why a certificate chain was refused; the message names the rule (never secrets). */
@@ -249,6 +257,9 @@ export interface CertChainCacheOptions {
   /** How long a validated chain is reused before it is downloaded and validated again. */
   ttlMs?: number;
   maxEntries?: number;
+  /** How long a failed download or validation is answered from the cache (0: not cached). */
+  failureTtlMs?: number;
+  maxFailureEntries?: number;
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -258,10 +269,16 @@ interface CacheEntry {
   expiresAt: number;
 }
 
+interface FailureEntry {
+  error: Error;
+  expiresAt: number;
+}
+
 /**
  * Validated signing certificates by chain URL. `signingCertificate(url)` answers from the cache while the
  * entry is fresh and every certificate on its path is still within its dates; otherwise it downloads and
- * validates the chain again.
+ * validates the chain again. A URL whose download or validation failed is answered with the same error,
+ * without a download, until `failureTtlMs` has passed.
  */
 export class CertChainCache {
   private readonly fetchChain: CertChainFetcher;
@@ -270,7 +287,10 @@ export class CertChainCache {
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly failureTtlMs: number;
+  private readonly maxFailureEntries: number;
   private readonly entries = new Map<string, CacheEntry>();
+  private readonly failures = new Map<string, FailureEntry>();
   private readonly pending = new Map<string, Promise<ValidatedChain>>();
 
   constructor(options: CertChainCacheOptions = {}) {
@@ -278,12 +298,19 @@ export class CertChainCache {
     this.rootPems = options.trustedRoots ?? rootCertificates;
     this.ttlMs = options.ttlMs ?? DEFAULT_CACHE_TTL_MS;
     this.maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_MAX_CACHE_ENTRIES);
+    this.failureTtlMs = Math.max(0, options.failureTtlMs ?? DEFAULT_FAILURE_TTL_MS);
+    this.maxFailureEntries = Math.max(1, options.maxFailureEntries ?? DEFAULT_MAX_FAILURE_ENTRIES);
     this.now = options.now ?? Date.now;
   }
 
   /** Number of cached chains (for tests and diagnostics). */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Number of cached failures (for tests and diagnostics). */
+  get failureCount(): number {
+    return this.failures.size;
   }
 
   /** The validated signing certificate for `url`, which the caller has already checked against the URL rules. */
@@ -296,6 +323,11 @@ export class CertChainCache {
       }
       this.entries.delete(url);
     }
+    const failed = this.failures.get(url);
+    if (failed) {
+      if (now < failed.expiresAt) throw failed.error;
+      this.failures.delete(url);
+    }
     let loading = this.pending.get(url);
     if (!loading) {
       loading = this.load(url).finally(() => this.pending.delete(url));
@@ -305,15 +337,41 @@ export class CertChainCache {
   }
 
   private async load(url: string): Promise<ValidatedChain> {
-    const pem = await this.fetchChain(url);
-    this.roots ??= parseTrustedRoots(this.rootPems);
-    const now = this.now();
-    const chain = validateSigningChain(parsePemChain(pem), this.roots, now);
+    let chain: ValidatedChain;
+    let now: number;
+    try {
+      const pem = await this.fetchChain(url);
+      this.roots ??= parseTrustedRoots(this.rootPems);
+      now = this.now();
+      chain = validateSigningChain(parsePemChain(pem), this.roots, now);
+    } catch (error) {
+      this.rememberFailure(url, error);
+      throw error;
+    }
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     this.entries.set(url, { chain, expiresAt: Math.min(now + this.ttlMs, chain.notAfter) });
     return chain;
+  }
+
+  private rememberFailure(url: string, error: unknown): void {
+    if (this.failureTtlMs === 0) return;
+    const now = this.now();
+    // Entries share one TTL, so insertion order is expiry order: drop the expired ones from the front, then
+    // the oldest while full, so a flood of distinct URLs cannot grow the map past its bound.
+    for (const [key, entry] of this.failures) {
+      if (entry.expiresAt > now) break;
+      this.failures.delete(key);
+    }
+    while (this.failures.size >= this.maxFailureEntries) {
+      const oldest = this.failures.keys().next();
+      if (oldest.done) break;
+      this.failures.delete(oldest.value);
+    }
+    const cause = error instanceof Error ? error : new CertificateChainError(String(error));
+    this.failures.delete(url); // re-inserted at the end, keeping the map in expiry order
+    this.failures.set(url, { error: cause, expiresAt: now + this.failureTtlMs });
   }
 }

@@ -12,6 +12,11 @@
  *   no handler or store is touched; the skill's own `withSkillId` check stays as a second line.
  *
  * Every verifier throws an Error whose message names the broken rule; the adapter turns it into a 400.
+ *
+ * The adapter runs its verifiers concurrently (`Promise.all`), so a request refused for its skill id,
+ * timestamp or JSON would still start a certificate download. `cheapChecksFirst` (used by `createServer`)
+ * runs them in order instead: every verifier not marked `costly` first, and the costly ones
+ * (`AlexaSignatureVerifier`, which may download a chain) only when all of those have passed.
  */
 import { verify as verifySignature } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -29,6 +34,18 @@ export const MAX_REQUEST_AGE_MS = 150_000;
 export const MAX_SKILL_EVENT_AGE_MS = 3_600_000;
 /** Clocks differ a little; a timestamp further ahead than this is refused. */
 export const MAX_FUTURE_SKEW_MS = 150_000;
+
+/**
+ * A verifier that may do expensive or outbound work (a certificate download). `cheapChecksFirst` runs it
+ * only after every other verifier has passed.
+ */
+export interface CostlyVerifier extends Verifier {
+  readonly costly: true;
+}
+
+function isCostly(verifier: Verifier): boolean {
+  return (verifier as Partial<CostlyVerifier>).costly === true;
+}
 
 /** A request that failed verification; the message names the rule. */
 export class RequestVerificationError extends Error {
@@ -81,53 +98,6 @@ export function validateCertChainUrl(raw: string): string {
   return url.href;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-
-export interface SignatureVerifierOptions {
-  /** Shared cache of validated chains; default a new one built from `cache`. */
-  certificates?: CertChainCache;
-  /** Options for the default cache: fetcher, trusted roots, ttl, clock. */
-  cache?: CertChainCacheOptions;
-}
-
-/**
- * Alexa's request signature: the `Signature-256` header is a base64 RSA-SHA256 signature of the raw body,
- * made with the key of the signing certificate named by `SignatureCertChainUrl`.
- */
-export class AlexaSignatureVerifier implements Verifier {
-  readonly certificates: CertChainCache;
-
-  constructor(options: SignatureVerifierOptions = {}) {
-    this.certificates = options.certificates ?? new CertChainCache(options.cache);
-  }
-
-  async verify(requestEnvelope: string, headers?: IncomingHttpHeaders): Promise<void> {
-    if (typeof requestEnvelope !== 'string' || requestEnvelope.length === 0) {
-      throw new RequestVerificationError('request body missing');
-    }
-    const chainUrl = header(headers, CERT_CHAIN_URL_HEADER);
-    if (!chainUrl) throw new RequestVerificationError('SignatureCertChainUrl header missing');
-    const signature = header(headers, SIGNATURE_HEADER)?.trim();
-    if (!signature) throw new RequestVerificationError('Signature-256 header missing');
-    if (!BASE64.test(signature)) throw new RequestVerificationError('Signature-256 is not base64');
-
-    const url = validateCertChainUrl(chainUrl);
-    let certificate;
-    try {
-      certificate = await this.certificates.signingCertificate(url);
-    } catch (error) {
-      throw new RequestVerificationError(`signing certificate refused: ${(error as Error).message}`);
-    }
-    const ok = verifySignature(
-      'sha256',
-      Buffer.from(requestEnvelope, 'utf8'),
-      certificate.publicKey,
-      Buffer.from(signature, 'base64'),
-    );
-    if (!ok) throw new RequestVerificationError('Signature-256 does not match the request body');
-  }
-}
-
 function parseEnvelope(requestEnvelope: string): Record<string, unknown> {
   if (typeof requestEnvelope !== 'string') throw new RequestVerificationError('request body missing');
   let parsed: unknown;
@@ -149,6 +119,57 @@ function field(value: unknown, ...keys: string[]): unknown {
     current = (current as Record<string, unknown>)[key];
   }
   return current;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export interface SignatureVerifierOptions {
+  /** Shared cache of validated chains; default a new one built from `cache`. */
+  certificates?: CertChainCache;
+  /** Options for the default cache: fetcher, trusted roots, ttl, clock. */
+  cache?: CertChainCacheOptions;
+}
+
+/**
+ * Alexa's request signature: the `Signature-256` header is a base64 RSA-SHA256 signature of the raw body,
+ * made with the key of the signing certificate named by `SignatureCertChainUrl`.
+ */
+export class AlexaSignatureVerifier implements CostlyVerifier {
+  readonly costly = true;
+  readonly certificates: CertChainCache;
+
+  constructor(options: SignatureVerifierOptions = {}) {
+    this.certificates = options.certificates ?? new CertChainCache(options.cache);
+  }
+
+  async verify(requestEnvelope: string, headers?: IncomingHttpHeaders): Promise<void> {
+    if (typeof requestEnvelope !== 'string' || requestEnvelope.length === 0) {
+      throw new RequestVerificationError('request body missing');
+    }
+    const chainUrl = header(headers, CERT_CHAIN_URL_HEADER);
+    if (!chainUrl) throw new RequestVerificationError('SignatureCertChainUrl header missing');
+    const signature = header(headers, SIGNATURE_HEADER)?.trim();
+    if (!signature) throw new RequestVerificationError('Signature-256 header missing');
+    if (!BASE64.test(signature)) throw new RequestVerificationError('Signature-256 is not base64');
+    // Alexa only signs JSON objects: anything else is refused here too, before any download, even when this
+    // verifier is used alone or outside cheapChecksFirst.
+    parseEnvelope(requestEnvelope);
+
+    const url = validateCertChainUrl(chainUrl);
+    let certificate;
+    try {
+      certificate = await this.certificates.signingCertificate(url);
+    } catch (error) {
+      throw new RequestVerificationError(`signing certificate refused: ${(error as Error).message}`);
+    }
+    const ok = verifySignature(
+      'sha256',
+      Buffer.from(requestEnvelope, 'utf8'),
+      certificate.publicKey,
+      Buffer.from(signature, 'base64'),
+    );
+    if (!ok) throw new RequestVerificationError('Signature-256 does not match the request body');
+  }
 }
 
 export interface TimestampVerifierOptions {
@@ -234,11 +255,28 @@ export interface AlexaVerifierOptions {
   timestamp?: TimestampVerifierOptions;
 }
 
-/** The full set for production: skill id, signature (with certificate chain) and timestamp. */
+/**
+ * The full set for production: skill id, timestamp, then signature (with certificate chain), cheapest
+ * first. Run them with `cheapChecksFirst` (createServer does), not the adapter's concurrent loop.
+ */
 export function createAlexaVerifiers(options: AlexaVerifierOptions): Verifier[] {
   return [
     new SkillIdVerifier(options.skillId),
-    new AlexaSignatureVerifier(options.signature),
     new AlexaTimestampVerifier(options.timestamp),
+    new AlexaSignatureVerifier(options.signature),
   ];
+}
+
+/**
+ * One verifier running `verifiers` one at a time: those not marked `costly` first, in the order given, then
+ * the costly ones; the first failure stops it. So a request refused for its skill id, timestamp or JSON
+ * never causes a certificate download.
+ */
+export function cheapChecksFirst(verifiers: readonly Verifier[]): Verifier {
+  const ordered = [...verifiers.filter((v) => !isCostly(v)), ...verifiers.filter(isCostly)];
+  return {
+    async verify(requestEnvelope: string, headers?: IncomingHttpHeaders): Promise<void> {
+      for (const verifier of ordered) await verifier.verify(requestEnvelope, headers);
+    },
+  };
 }

@@ -13,9 +13,16 @@
  *
  * Error answers are small JSON bodies (`{"error": "..."}`) that do not repeat verification details;
  * those are logged.
+ *
+ * Slow clients (see ServerLimits): header and request timeouts are checked every second (Node's default is
+ * every 30 s, which let a trickled body live up to 30 s past its limit); at most `maxConnections` connections;
+ * at most `maxSkillRequests` skill requests (the ones that read a body) at once, beyond that 503 before the
+ * body is read, so slow bodies can never hold every connection; and when the connection cap is reached the
+ * connection that has waited longest without a request in progress (trickling its headers, or idle) is
+ * closed, so a new one (`/health`, Alexa) still gets in.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Skill } from 'ask-sdk-core';
 import { ExpressAdapter } from 'ask-sdk-express-adapter';
 import type { Verifier } from 'ask-sdk-express-adapter';
@@ -23,6 +30,7 @@ import express from 'express';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../platform/logger';
 import { silentLogger } from '../platform/logger';
+import { cheapChecksFirst } from './request-verification';
 
 /**
  * The adapter's body parser (body-parser `text()`) has the default 100 kB limit and cannot be configured,
@@ -40,20 +48,68 @@ export interface ServerLimits {
   headersTimeoutMs: number;
   /** Idle keep-alive connections are closed after this long. */
   keepAliveTimeoutMs: number;
+  /**
+   * How often Node checks the header and request timeouts (http `connectionsCheckingInterval`): a slow
+   * request is cut at most this long after its limit. Node's default is 30 s.
+   */
+  timeoutCheckIntervalMs: number;
+  /** http.Server#maxConnections: connections beyond it are closed by Node as they arrive. */
+  maxConnections: number;
+  /**
+   * Skill requests (POST / and /alexa: body read, verified, skill run) at once; more get 503 before their
+   * body is read. Must be below `maxConnections`, so slow bodies leave connections for `/health`. Default:
+   * 15/16 of `maxConnections`.
+   */
+  maxSkillRequests: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = {
+export const DEFAULT_MAX_CONNECTIONS = 256;
+
+export const DEFAULT_LIMITS: Omit<ServerLimits, 'maxSkillRequests'> = {
   maxBodyBytes: ADAPTER_BODY_LIMIT_BYTES,
   requestTimeoutMs: 10_000,
   headersTimeoutMs: 5_000,
   keepAliveTimeoutMs: 5_000,
+  timeoutCheckIntervalMs: 1_000,
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
 };
+
+/** Warnings repeated during a flood (busy, connection cap) are logged at most this often. */
+const FLOOD_LOG_INTERVAL_MS = 10_000;
+
+function resolveLimits(given: Partial<ServerLimits> = {}): ServerLimits {
+  const base = { ...DEFAULT_LIMITS, ...given };
+  const limits: ServerLimits = {
+    ...base,
+    maxSkillRequests: given.maxSkillRequests ?? Math.max(1, Math.floor((base.maxConnections * 15) / 16)),
+  };
+  if (!(limits.maxBodyBytes > 0 && limits.maxBodyBytes <= ADAPTER_BODY_LIMIT_BYTES)) {
+    throw new RangeError(`createServer: maxBodyBytes must be between 1 and ${ADAPTER_BODY_LIMIT_BYTES}`);
+  }
+  for (const name of ['requestTimeoutMs', 'headersTimeoutMs', 'timeoutCheckIntervalMs'] as const) {
+    if (!(limits[name] > 0 && Number.isFinite(limits[name]))) {
+      throw new RangeError(`createServer: ${name} must be a positive number of milliseconds`);
+    }
+  }
+  if (!(Number.isInteger(limits.maxConnections) && limits.maxConnections >= 2)) {
+    throw new RangeError('createServer: maxConnections must be an integer of at least 2');
+  }
+  if (!(
+    Number.isInteger(limits.maxSkillRequests) &&
+    limits.maxSkillRequests >= 1 &&
+    limits.maxSkillRequests < limits.maxConnections
+  )) {
+    throw new RangeError('createServer: maxSkillRequests must be an integer from 1 to maxConnections - 1');
+  }
+  return limits;
+}
 
 export interface CreateServerOptions {
   skill: Skill;
   /**
    * Run on every skill request before the skill; normally `createAlexaVerifiers(...)`. May be empty or lack
-   * signature/timestamp verification only together with `insecureLocal: true`.
+   * signature/timestamp verification only together with `insecureLocal: true`. Run one at a time, those
+   * marked `costly` (the signature verifier) last (`cheapChecksFirst`).
    */
   verifiers: Verifier[];
   /**
@@ -73,6 +129,8 @@ export interface CloseOptions {
 export interface WebServer {
   app: express.Express;
   server: http.Server;
+  /** The limits in force, defaults filled in. */
+  limits: Readonly<ServerLimits>;
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   listen(port: number, host: string): Promise<AddressInfo>;
   /**
@@ -82,6 +140,8 @@ export interface WebServer {
   close(options?: CloseOptions): Promise<void>;
   /** Requests currently being handled. */
   inFlight(): number;
+  /** Open connections (for tests and diagnostics). */
+  connections(): number;
 }
 
 function errorBody(error: string): { error: string } {
@@ -178,9 +238,23 @@ function errorsToJson(logger: Logger): ErrorRequestHandler {
   };
 }
 
+/** Calls `log` at most once per FLOOD_LOG_INTERVAL_MS, with how many events it stands for. */
+function throttled(log: (count: number) => void): () => void {
+  let last = 0;
+  let count = 0;
+  return () => {
+    count += 1;
+    const now = Date.now();
+    if (now - last < FLOOD_LOG_INTERVAL_MS) return;
+    last = now;
+    log(count);
+    count = 0;
+  };
+}
+
 export function createServer(options: CreateServerOptions): WebServer {
   const logger = options.logger ?? silentLogger;
-  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = resolveLimits(options.limits);
   const insecureLocal = options.insecureLocal === true;
   if (!Array.isArray(options.verifiers)) throw new TypeError('createServer: verifiers must be an array');
   if (options.verifiers.length === 0 && !insecureLocal) {
@@ -188,12 +262,10 @@ export function createServer(options: CreateServerOptions): WebServer {
       'createServer: no request verifiers. Pass createAlexaVerifiers(...), or insecureLocal: true for local testing.',
     );
   }
-  if (!(limits.maxBodyBytes > 0 && limits.maxBodyBytes <= ADAPTER_BODY_LIMIT_BYTES)) {
-    throw new RangeError(`createServer: maxBodyBytes must be between 1 and ${ADAPTER_BODY_LIMIT_BYTES}`);
-  }
 
-  // A copy: the adapter appends its own verifiers to the array it is given (none here: both flags false).
-  const adapter = new ExpressAdapter(options.skill, false, false, [...options.verifiers]);
+  // One verifier: the adapter would run the given ones concurrently, starting certificate downloads for
+  // requests that the cheap checks refuse. (The adapter appends none of its own: both flags false.)
+  const adapter = new ExpressAdapter(options.skill, false, false, [cheapChecksFirst(options.verifiers)]);
   let closing = false;
   const active = new Set<express.Response>();
   const drained: Array<() => void> = [];
@@ -219,7 +291,34 @@ export function createServer(options: CreateServerOptions): WebServer {
     else res.json({ status: 'ok' });
   });
 
+  let skillRequests = 0;
+  const logBusy = throttled((count) =>
+    logger.warn('request refused: too many skill requests at once', {
+      maxSkillRequests: limits.maxSkillRequests,
+      refused: count,
+    }),
+  );
+  /** Caps skill requests, answering before the body is read so a refused one frees its connection at once. */
+  const skillRequestGate: RequestHandler = (_req, res, next) => {
+    if (skillRequests >= limits.maxSkillRequests) {
+      logBusy();
+      res.status(503).set({ Connection: 'close', 'Retry-After': '1' }).json(errorBody('busy'));
+      return;
+    }
+    skillRequests += 1;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      skillRequests -= 1;
+    };
+    res.on('finish', release);
+    res.on('close', release);
+    next();
+  };
+
   const skillHandlers: RequestHandler[] = [
+    skillRequestGate,
     (req, res, next) => {
       const started = Date.now();
       res.on('finish', () =>
@@ -247,10 +346,51 @@ export function createServer(options: CreateServerOptions): WebServer {
   });
   app.use(errorsToJson(logger));
 
-  const server = http.createServer(app);
+  // connectionsCheckingInterval is only settable here; Node's 30 s default is what let timeouts slip.
+  const server = http.createServer({ connectionsCheckingInterval: limits.timeoutCheckIntervalMs }, app);
   server.requestTimeout = limits.requestTimeoutMs;
   server.headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+
+  // Connections without a request in progress (connected or idle since a response, possibly trickling
+  // headers), oldest first: re-inserted whenever a response ends, so the first entry waited longest.
+  const sockets = new Set<Socket>();
+  const waiting = new Set<Socket>();
+  const logDropped = throttled((count) =>
+    logger.warn('connection cap reached: connection closed', {
+      maxConnections: limits.maxConnections,
+      closed: count,
+    }),
+  );
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    waiting.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      waiting.delete(socket);
+    });
+    // At the cap, Node would close the next newcomer before any request could be read. Free a slot now by
+    // closing the connection that has waited longest without a request (a header trickler or an idle
+    // keep-alive one). Skill requests hold at most maxSkillRequests < maxConnections of them, so unless
+    // every other connection is mid-response there is one to close, and /health or Alexa get in.
+    if (sockets.size < limits.maxConnections) return;
+    for (const candidate of waiting) {
+      if (candidate === socket) continue;
+      waiting.delete(candidate);
+      candidate.destroy();
+      logDropped();
+      return;
+    }
+  });
+  server.on('drop', () => logDropped());
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    waiting.delete(socket);
+    res.once('close', () => {
+      if (!socket.destroyed && sockets.has(socket)) waiting.add(socket);
+    });
+  });
 
   let closed: Promise<void> | undefined;
   const close = ({ graceMs = 10_000 }: CloseOptions = {}): Promise<void> => {
@@ -277,6 +417,7 @@ export function createServer(options: CreateServerOptions): WebServer {
   return {
     app,
     server,
+    limits,
     listen: (port, host) =>
       new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
@@ -287,5 +428,6 @@ export function createServer(options: CreateServerOptions): WebServer {
       }),
     close,
     inFlight: () => active.size,
+    connections: () => sockets.size,
   };
 }
