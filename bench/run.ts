@@ -23,7 +23,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import enUS from '../lambda/src/i18n/locales/en-US.json';
+import enUS from '../lambda/src/i18n/locales/en.json';
 import type { DbReady } from './db-worker';
 import { buildBaseline, buildOurs, composition, ROOT, sizeOf } from './lib/bundles';
 import { SKILLS, spawnTs, stageBundle } from './lib/children';

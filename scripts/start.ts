@@ -30,7 +30,29 @@ import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-
 import { createNearestSample, samplePhrases } from './local/nearest-sample';
 import type { NearestSample } from './local/nearest-sample';
 import { createTypedWords, modelPhrases } from './local/typed-words';
-import { MODEL_PATH, VirtualEcho } from './local/virtual-echo';
+import { modelPathFor, VirtualEcho } from './local/virtual-echo';
+import { SUPPORTED_LOCALES } from '../lambda/src/i18n/translators';
+import { readFileSync } from 'node:fs';
+
+/** `--locale de-DE`: talk through that locale's model; default en-US. */
+function localeArgument(argv: readonly string[]): string {
+  const at = argv.indexOf('--locale');
+  const locale = at >= 0 ? argv[at + 1] : 'en-US';
+  if (!locale || !SUPPORTED_LOCALES.includes(locale)) {
+    throw new Error(`--locale must be one of ${SUPPORTED_LOCALES.join(', ')}`);
+  }
+  return locale;
+}
+
+/** How to open the skill in each language, for the banner. */
+const OPEN_WORD: Record<string, string> = {
+  en: 'open',
+  de: 'öffne',
+  fr: 'ouvre',
+  es: 'abre',
+  it: 'apri',
+  pt: 'abra',
+};
 
 const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
@@ -82,7 +104,12 @@ function showCard(card: ui.Card, linked: boolean, print: (line: string) => void)
   }
 }
 
-function show(response: ResponseEnvelope, linked: boolean, print: (line: string) => void): void {
+function show(
+  response: ResponseEnvelope,
+  linked: boolean,
+  print: (line: string) => void,
+  reopen: string,
+): void {
   const r = response.response;
   const speech = r.outputSpeech && 'ssml' in r.outputSpeech ? r.outputSpeech.ssml : undefined;
   const reprompt =
@@ -90,8 +117,7 @@ function show(response: ResponseEnvelope, linked: boolean, print: (line: string)
   if (speech) print(`Alexa: ${strip(speech)}`);
   if (reprompt) print(`  (if you say nothing: ${strip(reprompt)})`);
   if (r.card) showCard(r.card, linked, print);
-  if (r.shouldEndSession !== false)
-    print('  (Speaker Helper has closed. Type "open speaker helper" to come back.)');
+  if (r.shouldEndSession !== false) print(`  (Speaker Helper has closed. Type "${reopen}" to come back.)`);
 }
 
 async function main(): Promise<void> {
@@ -125,9 +151,18 @@ async function main(): Promise<void> {
     return fetch(input, init);
   };
   const skill = createSkill(config, logger, localFetch, noMetrics);
-  const asSpoken = createTypedWords(modelPhrases(MODEL_PATH));
-  const nearest = createNearestSample(samplePhrases(MODEL_PATH));
+  const locale = localeArgument(process.argv);
+  const modelPath = modelPathFor(locale);
+  const invocation = (
+    JSON.parse(readFileSync(modelPath, 'utf8')) as {
+      interactionModel: { languageModel: { invocationName: string } };
+    }
+  ).interactionModel.languageModel.invocationName;
+  const openPhrase = `${OPEN_WORD[locale.split('-')[0] as string] ?? 'open'} ${invocation}`;
+  const asSpoken = createTypedWords(modelPhrases(modelPath));
+  const nearest = createNearestSample(samplePhrases(modelPath));
   const echo = new VirtualEcho({
+    locale,
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,
     userId: LOCAL_USER,
@@ -138,9 +173,9 @@ async function main(): Promise<void> {
       if (request.session) request.session.user.accessToken = token;
     },
   });
-  print('Speaker Helper, running locally. Type what you would say to your Echo, for example:');
-  print('  open speaker helper');
-  print('  ask speaker helper to help me pair my speaker');
+  print(`Speaker Helper, running locally in ${locale}. Type what you would say to your Echo, for example:`);
+  print(`  ${openPhrase}`);
+  if (locale.startsWith('en')) print('  ask speaker helper to help me pair my speaker');
   print(
     `Progress is kept under .local/ (table ${config.tableName}), so you can quit and come back. Type quit to leave.`,
   );
@@ -230,7 +265,7 @@ async function main(): Promise<void> {
         }
       }
       const turn = await echo.perform(understood);
-      show(turn.response, token !== undefined, print);
+      show(turn.response, token !== undefined, print, openPhrase);
     } catch (error) {
       print(`  (the local run failed: ${(error as Error).message})`);
     }

@@ -1,4 +1,5 @@
 import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { VirtualAlexa } from 'virtual-alexa';
 import { SessionEndedReason } from 'virtual-alexa/lib/src/core/SkillRequest';
@@ -64,11 +65,70 @@ export type Understanding =
       tried: string[];
     };
 
-const INVOCATION = new RegExp(`^(?:open|launch|start|talk to)\\s+${INVOCATION_NAME}$`);
-// "ask speaker helper to …", "tell speaker helper, …": a pause (comma) may follow the name.
-const ONE_SHOT = new RegExp(`^(?:ask|tell)\\s+${INVOCATION_NAME}(?:\\s*,\\s*|\\s+)(.+)$`);
-const CONNECTOR = /^(?:to|that|about)\s+(.+)$/;
+/**
+ * How people open a skill and ask it something in each language (Alexa's launch phrases; virtual-alexa
+ * knows only the English ones, so the simulated Echo resolves them itself).
+ */
+interface Phrasing {
+  launch: string[];
+  ask: string[];
+  /** Words that may join the request to the skill's name ("ask speaker helper to …"). */
+  connectors: string[];
+}
+const PHRASINGS: Record<string, Phrasing> = {
+  en: {
+    launch: ['open', 'launch', 'start', 'talk to'],
+    ask: ['ask', 'tell'],
+    connectors: ['to', 'that', 'about'],
+  },
+  fr: {
+    launch: ['ouvre', 'lance'],
+    ask: ['demande à', 'demande a', 'dis à'],
+    connectors: ['de', 'si', 'que'],
+  },
+  es: { launch: ['abre', 'inicia'], ask: ['pide a', 'pregunta a', 'dile a'], connectors: ['que', 'si'] },
+  it: { launch: ['apri', 'avvia'], ask: ['chiedi a', 'di a'], connectors: ['di', 'se', 'che'] },
+  pt: {
+    launch: ['abra', 'abrir', 'inicie'],
+    ask: ['peça para', 'peça ao', 'pergunte ao', 'pergunte para'],
+    connectors: ['que', 'se'],
+  },
+  de: {
+    launch: ['öffne', 'starte', 'öffne bitte'],
+    ask: ['frage', 'frag', 'sage', 'sag'],
+    connectors: ['nach', 'ob', 'dass'],
+  },
+};
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyOf = (words: string[]) => words.map(escapeRegExp).join('|');
 const WAKE_WORD = /^alexa(?:\s*,\s*|\s+)(.+)$/;
+
+/** The model file of a locale (ASK CLI v2 layout). */
+export function modelPathFor(locale: string): string {
+  return path.join(path.dirname(MODEL_PATH), `${locale}.json`);
+}
+
+interface Grammar {
+  invocation: RegExp;
+  oneShot: RegExp;
+  connector: RegExp;
+}
+
+function grammarFor(locale: string, modelPath: string): Grammar {
+  const name = (
+    JSON.parse(readFileSync(modelPath, 'utf8')) as {
+      interactionModel: { languageModel: { invocationName: string } };
+    }
+  ).interactionModel.languageModel.invocationName;
+  const phrasing = PHRASINGS[locale.split('-')[0] as string] ?? (PHRASINGS.en as Phrasing);
+  const invocationName = escapeRegExp(name);
+  return {
+    invocation: new RegExp(`^(?:${anyOf(phrasing.launch)})\\s+${invocationName}$`),
+    // "ask speaker helper to …", "tell speaker helper, …": a pause (comma) may follow the name.
+    oneShot: new RegExp(`^(?:${anyOf(phrasing.ask)})\\s+${invocationName}(?:\\s*,\\s*|\\s+)(.+)$`),
+    connector: new RegExp(`^(?:${anyOf(phrasing.connectors)})\\s+(.+)$`),
+  };
+}
 
 /**
  * A simulated Echo: what a person says is resolved through the skill's own interaction model (with
@@ -77,12 +137,16 @@ const WAKE_WORD = /^alexa(?:\s*,\s*|\s+)(.+)$/;
  */
 export class VirtualEcho {
   private readonly alexa: VirtualAlexa;
+  private readonly grammar: Grammar;
   private sessionActive = false;
 
   constructor(private readonly options: EchoOptions) {
+    const locale = options.locale ?? 'en-US';
+    const modelPath = options.modelPath ?? (options.locale ? modelPathFor(locale) : MODEL_PATH);
+    this.grammar = grammarFor(locale, modelPath);
     this.alexa = VirtualAlexa.Builder()
       .handler((event: RequestEnvelope) => options.handler(event))
-      .interactionModelFile(options.modelPath ?? MODEL_PATH)
+      .interactionModelFile(modelPath)
       .applicationID(options.skillId)
       .locale(options.locale ?? 'en-US')
       .create();
@@ -134,12 +198,12 @@ export class VirtualEcho {
     let unmatched: Extract<Understanding, { kind: 'unmatched' }> | undefined;
     let unmatchedShot: typeof unmatched;
     for (const text of readings) {
-      if (INVOCATION.test(text)) return { kind: 'launch' };
-      const shot = ONE_SHOT.exec(text)?.[1];
+      if (this.grammar.invocation.test(text)) return { kind: 'launch' };
+      const shot = this.grammar.oneShot.exec(text)?.[1];
       const request = shot ?? (options.plainAsOneShot ? text : undefined);
       if (request !== undefined) {
         // "tell speaker helper that fixed it": "that" may be a connector or part of the request.
-        const connector = shot ? CONNECTOR.exec(request)?.[1] : undefined;
+        const connector = shot ? this.grammar.connector.exec(request)?.[1] : undefined;
         const tries = connector ? [connector, request] : [request];
         for (const attempt of tries) {
           const matched = this.match(attempt, true);

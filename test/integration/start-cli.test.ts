@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createNearestSample, samplePhrases } from '../../scripts/local/nearest-sample';
 import { MODEL_PATH } from '../../scripts/local/virtual-echo';
-import { stepWords, words } from '../support/conversation';
+import { stepWords, words, wordsIn } from '../support/conversation';
 import { testEndpoint, uniqueTableName } from '../support/test-table';
 import { ENTRY, SECOND } from '../faults/fault-conversation';
 
@@ -116,6 +116,17 @@ describe('npm start', () => {
   it('moves Spotify music on the simulator, with no Spotify account', async () => {
     const run = await start(['ask speaker helper to move the music to the office speaker', 'quit'], env);
     expect(run.said.join(' ')).toContain(words('music.moved', { device: 'Office Speaker' }));
+  }, 60_000);
+
+  it("talks through another locale's model with --locale, in that language", async () => {
+    const model = JSON.parse(readFileSync(path.join(path.dirname(MODEL_PATH), 'de-DE.json'), 'utf8')) as {
+      interactionModel: { languageModel: { invocationName: string } };
+    };
+    const open = `öffne ${model.interactionModel.languageModel.invocationName}`;
+    // A user of its own: the other runs here share the table and the default local user.
+    const user = { SPEAKER_HELPER_USER: `amzn1.ask.account.LOCALE-${randomUUID()}` };
+    const run = await start([open, 'quit'], { ...env, ...user }, ['--locale', 'de-DE']);
+    expect(run.said.join(' ')).toContain(wordsIn('de-DE', 'welcome.new'));
   }, 60_000);
 
   it('takes a sample that starts with "alexa" whole, exactly as the model has it', async () => {

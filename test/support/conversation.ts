@@ -88,6 +88,23 @@ export function words(key: string, params: Record<string, string | number | read
   return text;
 }
 
+const TRANSLATORS = createTranslators();
+
+/** The words for `key` in `locale`, as the skill renders them (`target` is "Bluetooth" in that language unless given). */
+export function wordsIn(
+  locale: string,
+  key: string,
+  params: Record<string, string | number | readonly string[]> = {},
+): string {
+  const translator = TRANSLATORS.get(locale);
+  if (!translator) throw new Error(`the skill has no words for ${locale}`);
+  if (!translator.has(key)) throw new Error(`${locale} has no words for "${key}"`);
+  const text = translator.t(key, { target: translator.t('common.bluetooth'), ...params });
+  if (/\{\{|\}\}/.test(text))
+    throw new Error(`wordsIn(${locale}, "${key}") left a placeholder unfilled: ${text}`);
+  return text;
+}
+
 /** Sentences spoken one after another, as the skill joins them. */
 export function sentences(...parts: string[]): string {
   return parts.join(' ');
@@ -475,6 +492,8 @@ export interface ConversationOptions {
   spotify?: boolean | SpotifyHarnessOptions;
   /** The user linked their Spotify account: `true` sends `LINKED_TOKEN`, a string sends that token. */
   linked?: boolean | string;
+  /** The Echo's language: its requests carry this locale and words are matched with its model (default en-US). */
+  locale?: string;
 }
 
 export interface CardWords {
@@ -521,6 +540,14 @@ export class Conversation {
   private switchable!: SwitchableStore;
   private readonly cleanups: Array<() => Promise<void> | void> = [];
   private nextRequestPatch: ((request: RequestEnvelope) => void) | undefined;
+
+  /** The next request carries this locale, as an Echo in multilingual mode may send (words still matched as before). */
+  speakNextIn(locale: string): this {
+    this.nextRequestPatch = (request) => {
+      request.request.locale = locale;
+    };
+    return this;
+  }
 
   /** The account-linking token sent with every request (undefined: not linked). */
   token: string | undefined;
@@ -638,6 +665,7 @@ export class Conversation {
     const skill = buildSkill({ store: this.switchable, logger, skillId: this.skillId, ...music.skill });
     this.invoke = (event) => skill.invoke(event);
     this.echo = new VirtualEcho({
+      ...(this.options.locale ? { locale: this.options.locale } : {}),
       handler: (event) => this.handle(event),
       skillId: this.options.echoSkillId ?? this.skillId,
       userId: this.userId,

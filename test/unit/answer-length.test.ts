@@ -8,12 +8,12 @@ import { transition } from '../../lambda/src/conversation/transition';
 import type { ConversationEvent, Progress, StepId } from '../../lambda/src/conversation/types';
 import { SPEAKER_STATES, SYMPTOMS } from '../../lambda/src/conversation/types';
 import { render } from '../../lambda/src/i18n/render';
-import { createTranslators } from '../../lambda/src/i18n/translators';
+import { createTranslators, SUPPORTED_LOCALES } from '../../lambda/src/i18n/translators';
 import { ssmlToPlain } from '../support/certification';
 import { loadModel } from '../support/model';
 
 export const MAX_WORDS = 60;
-const en = createTranslators().get('en-US')!;
+const translators = createTranslators();
 
 /** The longest speaker name the model's SpeakerNameType can hear. */
 const longestName = (() => {
@@ -65,31 +65,33 @@ describe('every spoken answer is voice-sized', () => {
     expect(longestName.split(' ').length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(PLACES.map(([id, extra]) => [id, JSON.stringify(extra), extra] as const))(
-    'at %s (%s): at most 60 words for every event, new session or not',
-    (id, _label, extra) => {
-      const step = FLOW.steps[id]!;
-      if (extra.awaitingName && !(step.kind === 'handoff' && step.command)) return;
-      const status = step.kind === 'end' ? step.outcome : 'active';
-      const progress: Progress = { stepId: id, history: [], tried: [], status, ...extra };
-      const long: string[] = [];
-      for (const newSession of [false, true]) {
-        for (const event of EVENTS) {
-          const out = transition(
-            FLOW,
-            { progress, session: { misunderstood: 2, unsure: 1 }, newSession },
-            event,
+  it.each(
+    SUPPORTED_LOCALES.flatMap((locale) =>
+      PLACES.map(([id, extra]) => [locale, id, JSON.stringify(extra), extra] as const),
+    ),
+  )('%s at %s (%s): at most 60 words for every event, new session or not', (locale, id, _label, extra) => {
+    const t = translators.get(locale)!;
+    const step = FLOW.steps[id]!;
+    if (extra.awaitingName && !(step.kind === 'handoff' && step.command)) return;
+    const status = step.kind === 'end' ? step.outcome : 'active';
+    const progress: Progress = { stepId: id, history: [], tried: [], status, ...extra };
+    const long: string[] = [];
+    for (const newSession of [false, true]) {
+      for (const event of EVENTS) {
+        const out = transition(
+          FLOW,
+          { progress, session: { misunderstood: 2, unsure: 1 }, newSession, voiceCommands: t.voiceCommands },
+          event,
+        );
+        const speakerName = out.progress?.speakerName;
+        const spoken = render(out.reply, t, speakerName ? { speakerName } : {});
+        const count = words(spoken.speech);
+        if (count > MAX_WORDS)
+          long.push(
+            `${event.type}${newSession ? ' (new session)' : ''}: ${count} words: ${ssmlToPlain(spoken.speech)}`,
           );
-          const speakerName = out.progress?.speakerName;
-          const spoken = render(out.reply, en, speakerName ? { speakerName } : {});
-          const count = words(spoken.speech);
-          if (count > MAX_WORDS)
-            long.push(
-              `${event.type}${newSession ? ' (new session)' : ''}: ${count} words: ${ssmlToPlain(spoken.speech)}`,
-            );
-        }
       }
-      expect(long).toEqual([]);
-    },
-  );
+    }
+    expect(long).toEqual([]);
+  });
 });

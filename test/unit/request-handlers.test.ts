@@ -260,6 +260,7 @@ describe('the error handler never throws', () => {
     const translators = createTranslators();
     const broken: Translator = {
       locale: EN_US.locale,
+      voiceCommands: true,
       has: (key) => EN_US.has(key),
       t: (key, params) => {
         if (key === 'errors.generic') throw new Error('missing resource');

@@ -1,7 +1,7 @@
 import i18next from 'i18next';
 import type { i18n } from 'i18next';
 import { render, translateLine } from '../../lambda/src/i18n/render';
-import enUS from '../../lambda/src/i18n/locales/en-US.json';
+import enUS from '../../lambda/src/i18n/locales/en.json';
 import {
   DEFAULT_LOCALE,
   TRANSLATION_CACHE_LIMIT,

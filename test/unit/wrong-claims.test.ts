@@ -1,4 +1,4 @@
-import enUS from '../../lambda/src/i18n/locales/en-US.json';
+import enUS from '../../lambda/src/i18n/locales/en.json';
 import { WRONG_CLAIMS, wrongClaimsIn } from '../support/wrong-claims';
 
 /** Every sentence of a resource tree, with its key. */

@@ -161,7 +161,11 @@ interface Ctx {
 const needsName = (ctx: Ctx, id: StepId) => {
   const step = stepOf(ctx.flow, id);
   return (
-    step.kind === 'handoff' && step.command === true && !ctx.progress.speakerName && !ctx.progress.nameAsked
+    ctx.flow.voiceCommands !== false &&
+    step.kind === 'handoff' &&
+    step.command === true &&
+    !ctx.progress.speakerName &&
+    !ctx.progress.nameAsked
   );
 };
 
@@ -591,14 +595,19 @@ const ACTS_ON_FRESH = new Set<ConversationEvent['type']>(['symptom', 'safety', '
  * One conversational turn: the user's progress and what they said in, the next progress and what to say
  * out. Pure: no I/O, no clock, no randomness; the caller saves `progress` when `progressChanged`.
  */
-export function transition(flow: Flow, input: TurnInput, event: ConversationEvent): TurnOutput {
+export function transition(given: Flow, input: TurnInput, event: ConversationEvent): TurnOutput {
   const { progress: before, session } = input;
+  const flow = input.voiceCommands === false ? { ...given, voiceCommands: false } : given;
   let result: Result;
   const opening = input.newSession && (event.type === 'launch' || event.type === 'start');
   // Progress that never got past the first question (e.g. kept only for a Spotify device) is no journey.
   const untouched = before?.stepId === flow.start && before.tried.length === 0 && before.history.length === 0;
   if (before && before.status === 'active' && untouched && (opening || event.type === 'launch')) {
     result = { progress: before, reply: enter({ flow, progress: before }, [say('welcome.new')]).reply };
+  } else if (before && before.status === 'active' && before.awaitingName && flow.voiceCommands === false) {
+    // The name was asked in a language with voice commands; this turn's language has none: go on without.
+    result = onActive(flow, withoutNameQuestion(before), event, session);
+    if (opening) result.reply.speech.unshift(say('welcome.returning'));
   } else if (before && before.status === 'active') {
     // "Ask speaker helper to help me pair my speaker" opening a session resumes like "open speaker helper".
     const resumes = opening && event.type === 'start' && flow.steps[before.stepId]?.kind !== 'choice';

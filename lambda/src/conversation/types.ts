@@ -94,6 +94,12 @@ export interface EndStep {
 export type Step = ChoiceStep | CheckStep | StateStep | ActionStep | HandoffStep | EndStep;
 
 export interface Flow {
+  /**
+   * Whether Alexa's "connect to …" command can be quoted in this turn's language. Where it cannot, the
+   * steps' words guide through the Alexa app instead, and the speaker's name is never asked. Set per turn
+   * by `transition` from `TurnInput.voiceCommands`.
+   */
+  voiceCommands?: boolean;
   start: StepId;
   safety: StepId;
   /** Where "it's working now" leads from a step that did not ask whether it works. */
@@ -194,6 +200,8 @@ export interface TurnInput {
   session: SessionScratch;
   /** true on the first turn of an Alexa session, so a returning user is welcomed back once. */
   newSession: boolean;
+  /** Whether this turn's language has Alexa's voice commands for Bluetooth (default true). */
+  voiceCommands?: boolean;
 }
 
 export interface TurnOutput {

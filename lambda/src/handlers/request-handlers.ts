@@ -187,6 +187,7 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
         userId: getUserId(env),
         newSession: isNewSession(env),
         event,
+        voiceCommands: translator.voiceCommands,
         token: getAccountLinkingAccessToken(env),
         progressive: (line: Parameters<typeof translateLine>[0]) =>
           deps.progressive(env, escapeXmlCharacters(translateLine(line, translator, {}))),

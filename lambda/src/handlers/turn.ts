@@ -73,6 +73,8 @@ export interface TurnRequest {
   event: ConversationEvent | MusicEvent;
   /** The Spotify token from Alexa account linking, if the user linked. */
   token?: string;
+  /** Whether this turn's language has Alexa's Bluetooth voice commands (default true). */
+  voiceCommands?: boolean;
   /** Says something while a slow call runs (Alexa's progressive response); must not throw. */
   progressive?: (line: Line) => Promise<void>;
   startedAt: number;
@@ -249,7 +251,12 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
   const plan = planMusic(context, request.event);
   if (plan.kind === 'pass') {
     const event: ConversationEvent = isMusicEvent(request.event) ? { type: 'unknown' } : request.event;
-    const out = transition(deps.flow, { progress: before, session, newSession: request.newSession }, event);
+    const input = { progress: before, session, newSession: request.newSession };
+    const out = transition(
+      deps.flow,
+      request.voiceCommands === false ? { ...input, voiceCommands: false } : input,
+      event,
+    );
     const fixedNow = out.progress?.status === 'resolved' && before?.status !== 'resolved';
     const decision: Decision = {
       progress: out.progress,
