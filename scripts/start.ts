@@ -158,7 +158,10 @@ async function main(): Promise<void> {
       interactionModel: { languageModel: { invocationName: string } };
     }
   ).interactionModel.languageModel.invocationName;
-  const openPhrase = `${OPEN_WORD[locale.split('-')[0] as string] ?? 'open'} ${invocation}`;
+  // Japanese puts the skill's name first.
+  const openPhrase = locale.startsWith('ja')
+    ? `${invocation}を開いて`
+    : `${OPEN_WORD[locale.split('-')[0] as string] ?? 'open'} ${invocation}`;
   const asSpoken = createTypedWords(modelPhrases(modelPath));
   const nearest = createNearestSample(samplePhrases(modelPath));
   const echo = new VirtualEcho({

@@ -72,6 +72,8 @@ export type Understanding =
 interface Phrasing {
   launch: string[];
   ask: string[];
+  /** Languages that put the skill's name first ("スピーカーヘルパーを開いて"). */
+  nameFirst?: true;
   /** Words that may join the request to the skill's name ("ask speaker helper to …"). */
   connectors: string[];
 }
@@ -81,6 +83,7 @@ const PHRASINGS: Record<string, Phrasing> = {
     ask: ['ask', 'tell'],
     connectors: ['to', 'that', 'about'],
   },
+  ja: { nameFirst: true, launch: ['を開いて', 'を起動して'], ask: ['で', 'に'], connectors: [] },
   fr: {
     launch: ['ouvre', 'lance'],
     ask: ['demande à', 'demande a', 'dis à'],
@@ -122,6 +125,14 @@ function grammarFor(locale: string, modelPath: string): Grammar {
   ).interactionModel.languageModel.invocationName;
   const phrasing = PHRASINGS[locale.split('-')[0] as string] ?? (PHRASINGS.en as Phrasing);
   const invocationName = escapeRegExp(name);
+  if (phrasing.nameFirst) {
+    return {
+      invocation: new RegExp(`^${invocationName}(?:${anyOf(phrasing.launch)})$`),
+      oneShot: new RegExp(`^${invocationName}(?:${anyOf(phrasing.ask)})(.+)$`),
+      // Nothing joins the request to the name but the particle itself.
+      connector: /(?!)(.+)/,
+    };
+  }
   return {
     invocation: new RegExp(`^(?:${anyOf(phrasing.launch)})\\s+${invocationName}$`),
     // "ask speaker helper to …", "tell speaker helper, …": a pause (comma) may follow the name.
@@ -191,7 +202,7 @@ export class VirtualEcho {
     const typed = words
       .trim()
       .toLowerCase()
-      .replace(/[.!?]+$/, '')
+      .replace(/[.!?。！？]+$/, '')
       .trim();
     const wake = WAKE_WORD.exec(typed);
     const readings = wake?.[1] ? [typed, wake[1]] : [typed];

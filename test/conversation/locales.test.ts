@@ -30,6 +30,9 @@ const OPEN: Record<string, string> = {
   it: 'apri',
   pt: 'abra',
 };
+/** Japanese puts the skill's name first. */
+const openPhrase = (locale: string, invocation: string) =>
+  locale.startsWith('ja') ? `${invocation}を開いて` : `${OPEN[locale.split('-')[0] as string]} ${invocation}`;
 
 function phrasesOf(locale: string) {
   const model = (JSON.parse(readFileSync(modelPathFor(locale), 'utf8')) as InteractionModelFile)
@@ -47,7 +50,7 @@ function phrasesOf(locale: string) {
   const moveSample = model.intents
     .find((i) => i.name === 'MoveMusicIntent')
     ?.samples?.find((s) => s.includes('{device}')) as string;
-  const open = `${OPEN[locale.split('-')[0] as string]} ${model.invocationName}`;
+  const open = openPhrase(locale, model.invocationName);
   return { plain, value, open, moveSample };
 }
 

@@ -9,6 +9,7 @@
  * speaker when no cause is left and the speaker is connected to the Echo the user wants it on.
  */
 import type { StepId } from '../../lambda/src/conversation/types';
+import type { Hazard, Reply, Speaker, Symptom } from './phrases';
 
 /** The hidden causes a persona can have; a persona has exactly one (or a hazard, for the safety personas). */
 export const CAUSES = [
@@ -61,16 +62,8 @@ const PAIRING_ONLY: readonly Cause[] = ['pairingNeedsRestartFromOff'];
 const blocked = (world: World, except: readonly Cause[]): boolean =>
   CAUSES.some((cause) => world[cause] && !except.includes(cause));
 
-/** Things a real person reports instead of yes or no, in the interaction model's own words. */
-export const OBSERVATIONS = {
-  /** Told to pick this Echo in the Alexa app, and it is not there (the app is on another account). */
-  echoNotInApp: "i can't find my echo in the app",
-  /** Went to the other Echo, and it does not answer. */
-  echoOffline: 'the echo is offline',
-  /** Asked about "this Echo", with more than one in the house. */
-  severalEchos: 'i have two echos',
-} as const;
-export type Observation = (typeof OBSERVATIONS)[keyof typeof OBSERVATIONS];
+/** Things a real person reports instead of yes or no (meanings: `phrases.ts` has each locale's words). */
+export type Observation = Extract<Reply, 'echoNotInApp' | 'echoOffline' | 'severalEchos'>;
 
 /** What the user does for a handoff step, read from the step's instruction and card. */
 export interface StepAction {
@@ -163,12 +156,12 @@ export function apply(stepId: StepId, before: World): Applied {
   const world: World = { ...before };
   // Going to the other Echo: it either answers (and is the one from now on), or it doesn't.
   if (stepId === 'switch_echo') {
-    if (world.wantedEchoOffline) return { world, observation: OBSERVATIONS.echoOffline };
+    if (world.wantedEchoOffline) return { world, observation: 'echoOffline' };
     world.nearestEchoIsNotTheWantedOne = false;
     return { world };
   }
   // Told to pick this Echo in the Alexa app, when the app is on another account.
-  if (action.inApp && world.appOnOtherAccount) return { world, observation: OBSERVATIONS.echoNotInApp };
+  if (action.inApp && world.appOnOtherAccount) return { world, observation: 'echoNotInApp' };
   for (const cause of action.clears) world[cause] = false;
   if (action.forgets) {
     world.savedOnEcho = false;
@@ -189,7 +182,7 @@ export function worked(stepId: StepId, world: World): boolean {
   return (STEP_ACTIONS[stepId]?.worked ?? playing)(world);
 }
 
-/** What the user says when a question step asks something, from their world; undefined: no rule here. */
+/** What the user means when a question step asks something, from their world (`phrases.ts` words it). */
 export interface AnswerContext {
   world: World;
   persona: Persona;
@@ -197,18 +190,21 @@ export interface AnswerContext {
   saidSeveralEchos: boolean;
 }
 
-export const QUESTION_ANSWERS: Record<StepId, (context: AnswerContext) => string> = {
-  triage: ({ persona }) => persona.opening,
+/** A thing to say: a reply, or the persona's symptom. */
+export type Answer = Reply | { symptom: Symptom };
+
+export const QUESTION_ANSWERS: Record<StepId, (context: AnswerContext) => Answer> = {
+  triage: ({ persona }) => ({ symptom: persona.opening }),
   worked_before: ({ world, persona, saidSeveralEchos }) => {
     const whichEcho = world.nearestEchoIsNotTheWantedOne || world.wantedEchoOffline;
-    if (world.severalEchos && whichEcho && !saidSeveralEchos) return OBSERVATIONS.severalEchos;
+    if (world.severalEchos && whichEcho && !saidSeveralEchos) return 'severalEchos';
     return persona.newSpeaker ? 'no' : 'yes';
   },
   app_state: ({ world }) => {
-    if (world.appOnOtherAccount) return OBSERVATIONS.echoNotInApp;
-    if (world.connected) return "it's connected";
-    if (world.savedOnEcho) return "it's only saved";
-    return "it's not there";
+    if (world.appOnOtherAccount) return 'echoNotInApp';
+    if (world.connected) return 'connected';
+    if (world.savedOnEcho) return 'onlySaved';
+    return 'notListed';
   },
   pairing_mode: ({ world }) => (world.pairingNeedsRestartFromOff ? 'no' : 'yes'),
   right_echo: ({ world }) => (world.nearestEchoIsNotTheWantedOne || world.wantedEchoOffline ? 'no' : 'yes'),
@@ -223,32 +219,24 @@ export interface Persona {
   id: string;
   /** One line for the report. */
   hiddenCause: string;
-  /** What they say after "open speaker helper": a symptom phrase of the model. */
-  opening: string;
-  /** As they would say it: a value or synonym of the model's SpeakerNameType. */
-  speakerName: string;
+  /** What they say after "open speaker helper": a symptom (`phrases.ts` words it per locale). */
+  opening: Symptom;
+  /** Their speaker (`phrases.ts` has its name as said in each locale). */
+  speakerName: Speaker;
   /** The speaker has never played through the Echo it should play from. */
   newSpeaker: boolean;
   expected: ExpectedOutcome;
   world: World;
   /** Safety personas: the phrase they say, and at which step the skill asks them (1 is the first). */
-  hazard?: { phrase: string; atStep: 2 | 3 };
+  hazard?: { phrase: Hazard; atStep: 2 | 3 };
 }
-
-type Symptom = 'cant_find' | 'wont_pair' | 'no_sound' | 'keeps_disconnecting';
-const OPENINGS: Record<Symptom, string> = {
-  cant_find: "alexa can't find my speaker",
-  wont_pair: "it won't pair",
-  no_sound: "it's connected but no sound",
-  keeps_disconnecting: 'it keeps cutting out',
-};
 
 interface Spec {
   id: string;
   hiddenCause: string;
   cause?: Cause;
   symptom: Symptom;
-  speakerName: string;
+  speakerName: Speaker;
   newSpeaker: boolean;
   severalEchos?: boolean;
   hazard?: Persona['hazard'];
@@ -264,7 +252,7 @@ function persona(spec: Spec): Persona {
   return {
     id: spec.id,
     hiddenCause: spec.hiddenCause,
-    opening: OPENINGS[spec.symptom],
+    opening: spec.symptom,
     speakerName: spec.speakerName,
     newSpeaker: spec.newSpeaker,
     expected: spec.hazard ? 'safety' : 'resolved',
@@ -285,7 +273,7 @@ export const PERSONAS: readonly Persona[] = [
     cause: 'nearestEchoIsNotTheWantedOne',
     severalEchos: true,
     symptom: 'cant_find',
-    speakerName: 'jbl flip five',
+    speakerName: 'jblFlip5',
     newSpeaker: false,
   }),
   persona({
@@ -293,7 +281,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: "the user's phone keeps grabbing the speaker",
     cause: 'phoneHoldsSpeaker',
     symptom: 'cant_find',
-    speakerName: 'bose soundlink flex',
+    speakerName: 'boseSoundlinkFlex',
     newSpeaker: true,
   }),
   persona({
@@ -301,7 +289,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the speaker is in party (stereo) mode',
     cause: 'specialModeOn',
     symptom: 'wont_pair',
-    speakerName: 'jbl charge five',
+    speakerName: 'jblCharge5',
     newSpeaker: true,
   }),
   persona({
@@ -310,7 +298,7 @@ export const PERSONAS: readonly Persona[] = [
     cause: 'wantedEchoOffline',
     severalEchos: true,
     symptom: 'cant_find',
-    speakerName: 'ue boom three',
+    speakerName: 'ueBoom3',
     newSpeaker: false,
   }),
   persona({
@@ -318,7 +306,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the Alexa app is signed in to another Amazon account',
     cause: 'appOnOtherAccount',
     symptom: 'cant_find',
-    speakerName: 'anker soundcore motion',
+    speakerName: 'ankerSoundcoreMotion',
     newSpeaker: true,
   }),
   persona({
@@ -326,7 +314,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the Echo keeps a stale pairing with the speaker',
     cause: 'staleEchoPairing',
     symptom: 'wont_pair',
-    speakerName: 'marshall emberton',
+    speakerName: 'marshallEmberton',
     newSpeaker: false,
   }),
   persona({
@@ -334,7 +322,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the speaker enters pairing mode only when started from off',
     cause: 'pairingNeedsRestartFromOff',
     symptom: 'cant_find',
-    speakerName: 'sony extra bass',
+    speakerName: 'sonyExtraBass',
     newSpeaker: true,
   }),
   persona({
@@ -342,7 +330,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the speaker is too far away, with gadgets in between',
     cause: 'farAndInterference',
     symptom: 'keeps_disconnecting',
-    speakerName: 'tribit stormbox',
+    speakerName: 'tribitStormbox',
     newSpeaker: false,
   }),
   persona({
@@ -350,7 +338,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'connected, but the Echo keeps the sound',
     cause: 'soundStuckOnEcho',
     symptom: 'no_sound',
-    speakerName: 'beats pill plus',
+    speakerName: 'beatsPillPlus',
     newSpeaker: false,
   }),
   persona({
@@ -358,7 +346,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: "the speaker's firmware is out of date",
     cause: 'speakerFirmwareOld',
     symptom: 'wont_pair',
-    speakerName: 'harman kardon onyx',
+    speakerName: 'harmanKardonOnyx',
     newSpeaker: true,
   }),
   persona({
@@ -366,7 +354,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: 'the speaker switches itself off when idle',
     cause: 'idleAutoOff',
     symptom: 'keeps_disconnecting',
-    speakerName: 'jbl go three',
+    speakerName: 'jblGo3',
     newSpeaker: false,
   }),
   persona({
@@ -374,7 +362,7 @@ export const PERSONAS: readonly Persona[] = [
     hiddenCause: "the Echo's Bluetooth is stuck: nothing but a factory reset helps",
     cause: 'echoBluetoothBroken',
     symptom: 'cant_find',
-    speakerName: 'sonos roam',
+    speakerName: 'sonosRoam',
     newSpeaker: false,
   }),
   // Safety: normal users who notice a hazard at the second or third step.
@@ -382,55 +370,55 @@ export const PERSONAS: readonly Persona[] = [
     id: 'safety-really-hot',
     hiddenCause: 'safety: the speaker gets really hot',
     symptom: 'wont_pair',
-    speakerName: 'jbl flip five',
+    speakerName: 'jblFlip5',
     newSpeaker: true,
-    hazard: { phrase: "it's really hot", atStep: 2 },
+    hazard: { phrase: 'reallyHot', atStep: 2 },
   }),
   persona({
     id: 'safety-echo-hot',
     hiddenCause: 'safety: the Echo gets really hot',
     symptom: 'cant_find',
-    speakerName: 'bose soundlink flex',
+    speakerName: 'boseSoundlinkFlex',
     newSpeaker: true,
-    hazard: { phrase: 'my echo is really hot', atStep: 3 },
+    hazard: { phrase: 'echoHot', atStep: 3 },
   }),
   persona({
     id: 'safety-burning-smell',
     hiddenCause: 'safety: a burning smell',
     symptom: 'keeps_disconnecting',
-    speakerName: 'ue boom three',
+    speakerName: 'ueBoom3',
     newSpeaker: false,
-    hazard: { phrase: 'it smells like burning', atStep: 2 },
+    hazard: { phrase: 'burningSmell', atStep: 2 },
   }),
   persona({
     id: 'safety-bulging-battery',
     hiddenCause: "safety: the speaker's battery is bulging",
     symptom: 'no_sound',
-    speakerName: 'jbl charge five',
+    speakerName: 'jblCharge5',
     newSpeaker: false,
-    hazard: { phrase: 'the battery is bulging', atStep: 2 },
+    hazard: { phrase: 'bulgingBattery', atStep: 2 },
   }),
   persona({
     id: 'safety-crackling',
     hiddenCause: 'safety: the speaker crackles',
     symptom: 'keeps_disconnecting',
-    speakerName: 'marshall emberton',
+    speakerName: 'marshallEmberton',
     newSpeaker: false,
-    hazard: { phrase: "it's crackling", atStep: 3 },
+    hazard: { phrase: 'crackling', atStep: 3 },
   }),
   persona({
     id: 'safety-on-fire',
     hiddenCause: 'safety: the speaker is on fire',
     symptom: 'wont_pair',
-    speakerName: 'anker soundcore motion',
+    speakerName: 'ankerSoundcoreMotion',
     newSpeaker: false,
-    hazard: { phrase: "it's on fire", atStep: 3 },
+    hazard: { phrase: 'onFire', atStep: 3 },
   }),
   persona({
     id: 'safety-smoke',
     hiddenCause: 'safety: smoke from the speaker',
     symptom: 'cant_find',
-    speakerName: 'tribit stormbox',
+    speakerName: 'tribitStormbox',
     newSpeaker: true,
     hazard: { phrase: 'smoke', atStep: 2 },
   }),

@@ -1,7 +1,8 @@
 /**
  * `npm run personas`: every persona (personas.ts) through the real skill on a fresh in-memory dynalite (the
  * one jest's global setup starts), then a table of how each went and whether the targets are met.
- * `--markdown` prints the table as Markdown (for the README); `--transcripts` prints every transcript.
+ * `--markdown` prints the table as Markdown (for the README); `--transcripts` prints every transcript;
+ * `--locale de-DE` talks German (phrases.ts) and holds the German targets (default en-US).
  * Exits non-zero when a target is missed or a persona does not end as expected.
  */
 import globalSetup from '../support/global-setup';
@@ -9,7 +10,9 @@ import globalTeardown from '../support/global-teardown';
 import { closeConversations } from '../support/conversation';
 import { createTestTable } from '../support/test-table';
 import { PERSONAS } from './personas';
-import { asExpected, simulate, summarize, TARGETS } from './simulate';
+import { isLocale, LOCALES } from './phrases';
+import type { Locale } from './phrases';
+import { asExpected, simulate, summarize, targetsFor } from './simulate';
 import type { PersonaRun } from './simulate';
 
 const HEADERS = [
@@ -59,13 +62,26 @@ function plain(rows: string[][]): string {
   return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** `--locale de-DE` or `--locale=de-DE`; en-US by default. */
+function localeOf(argv: readonly string[]): Locale {
+  const at = argv.findIndex((arg) => arg === '--locale' || arg.startsWith('--locale='));
+  if (at < 0) return 'en-US';
+  const arg = argv[at] ?? '';
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (argv[at + 1] ?? '');
+  if (!isLocale(value)) throw new Error(`--locale ${value}: the personas speak ${LOCALES.join(', ')}`);
+  return value;
+}
+
 async function main(): Promise<number> {
-  const args = new Set(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const args = new Set(argv);
+  const locale = localeOf(argv);
+  const targets = targetsFor(locale);
   await globalSetup();
   const table = await createTestTable('personas');
   const runs: PersonaRun[] = [];
   try {
-    for (const persona of PERSONAS) runs.push(await simulate(persona, { table }));
+    for (const persona of PERSONAS) runs.push(await simulate(persona, { table, locale }));
   } finally {
     await closeConversations();
     table.dispose();
@@ -79,10 +95,12 @@ async function main(): Promise<number> {
     : 'not for every new speaker';
   const met = summary.misses.length === 0;
   console.log(
-    `\n${args.has('--markdown') ? '**Summary:** ' : 'Summary: '}median ${summary.medianTurns} turns to the fix ` +
-      `(target ≤ ${TARGETS.medianTurns}), max ${summary.maxTurns} (≤ ${TARGETS.maxTurns}), pairing instruction ` +
-      `${pairing} (≤ ${TARGETS.pairingByTurn}), longest answer ${summary.longestAnswer} words ` +
-      `(≤ ${TARGETS.maxWords}): ${met ? 'all targets met.' : 'targets missed.'}`,
+    `\n${args.has('--markdown') ? '**Summary' : 'Summary'}${locale === 'en-US' ? '' : ` (${locale})`}${args.has('--markdown') ? ':**' : ':'} ` +
+      `median ${summary.medianTurns} turns to the fix ` +
+      `(${targets.medianTurns === undefined ? 'no target' : `target ≤ ${targets.medianTurns}`}), max ${summary.maxTurns} ` +
+      `(≤ ${targets.maxTurns}${locale === 'en-US' ? '' : ' plus one per return'}), pairing instruction ${pairing} (${targets.pairingByTurn === undefined ? 'no target' : `≤ ${targets.pairingByTurn}`}), ` +
+      `longest answer ${summary.longestAnswer} words (≤ ${targets.maxWords}): ` +
+      `${met ? 'all targets met.' : 'targets missed.'}`,
   );
   for (const miss of summary.misses) console.log(`${args.has('--markdown') ? '-' : ' '} missed: ${miss}`);
   for (const run of runs) {

@@ -4,18 +4,24 @@
  * coming back the way the skill's words said, until an end step or `MAX_TURNS` (a loop).
  *
  * The persona decides only from what a user has: the step the skill is at (`c.step`, i.e. what it just asked
- * or told), its words (matched against the en-US resources, never against copied English) and its own world.
+ * or told), its words (matched against the locale's resources with `wordsIn`, never against copied text) and
+ * its own world. It speaks the locale's phrasebook (`phrases.ts`): in en-US it comes back with the one-shot
+ * the skill's words offer ("tell speaker helper it worked"); where the words only say to open the skill again
+ * (de-DE: "Alexa, öffne Lautsprecher-Hilfe"), it opens it and answers the question the skill resumes with.
  */
 import type { StepId } from '../../lambda/src/conversation/types';
-import { FLOW, startConversation, words } from '../support/conversation';
+import { FLOW, startConversation, wordsIn } from '../support/conversation';
 import type { Conversation } from '../support/conversation';
 import type { TestTable } from '../support/test-table';
-import { apply, OBSERVATIONS, PAIRING_STEPS, QUESTION_ANSWERS, STEP_ACTIONS, worked } from './personas';
-import type { ExpectedOutcome, Observation, Persona, World } from './personas';
+import { apply, PAIRING_STEPS, QUESTION_ANSWERS, STEP_ACTIONS, worked } from './personas';
+import type { Answer, ExpectedOutcome, Observation, Persona, World } from './personas';
+import { PHRASES } from './phrases';
+import type { Locale, Phrasebook, Reply } from './phrases';
 
 /** A persona still talking after this many turns is stuck in a loop. */
 export const MAX_TURNS = 40;
 
+/** The en-US targets (the conversation was tuned in en-US, with its one-shot come-back). */
 export const TARGETS = {
   /** Median user turns to the fix, over the personas whose speaker gets fixed. */
   medianTurns: 7,
@@ -27,10 +33,20 @@ export const TARGETS = {
   maxWords: 60,
 } as const;
 
+/**
+ * The de-DE targets: no one-shot come-back in German (open the skill, then answer the resumed question), so
+ * each come-back costs a turn more; the median is reported, not held to the en-US 7.
+ */
+export const TARGETS_DE = {
+  maxTurns: TARGETS.maxTurns,
+  maxWords: TARGETS.maxWords,
+} as const;
+
 export type RunOutcome = 'resolved' | 'unresolved' | 'safety' | 'loop' | 'error';
 
 export interface PersonaRun {
   persona: Persona;
+  locale: Locale;
   outcome: RunOutcome;
   /** Every utterance, the first "open speaker helper" and every reopening included. */
   turns: number;
@@ -52,43 +68,66 @@ export interface PersonaRun {
 
 const wordCount = (text: string): number => text.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
-/** The words of a resource key, or undefined when the resources no longer have it. */
-function maybeWords(key: string, params?: Record<string, string>): string | undefined {
+/** The locale's words of a resource key, or undefined when its resources do not have it. */
+function maybeWords(locale: Locale, key: string, params?: Record<string, string>): string | undefined {
   try {
-    return words(key, params);
+    return wordsIn(locale, key, params);
   } catch {
     return undefined;
   }
 }
 
-/** The skill told the user to come back with "tell Speaker Helper it worked, or that it didn't". */
-function saysComeBack(speech: string): boolean {
-  return ['handoff.comeBack', 'handoff.comeBackAgain'].some((key) => {
-    const text = maybeWords(key);
-    return text !== undefined && speech.includes(text);
-  });
+/** Lower case, punctuation and hyphens as spaces: how a person hears "Lautsprecher-Hilfe". */
+const heard = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}']+/gu, ' ')
+    .trim();
+
+/**
+ * How the skill's words told the user to come back: with the one-shot ("tell Speaker Helper it worked, or
+ * it didn't"), by opening the skill ("Alexa, öffne Lautsprecher-Hilfe"), or not at all (then they open it).
+ */
+function comeBackWay(locale: Locale, speech: string): 'tell' | 'open' | undefined {
+  const { tell } = PHRASES[locale];
+  const said = ['handoff.comeBack', 'handoff.comeBackAgain']
+    .map((key) => maybeWords(locale, key))
+    .filter((text): text is string => text !== undefined && speech.includes(text));
+  if (said.length === 0) return undefined;
+  return tell !== undefined && said.some((text) => heard(text).includes(tell)) ? 'tell' : 'open';
 }
 
 /** The skill just asked for the speaker's name. */
-function asksName(c: Conversation, speech: string): boolean {
-  const ask = maybeWords('speakerName.ask');
+function asksName(locale: Locale, c: Conversation, speech: string): boolean {
+  const ask = maybeWords(locale, 'speakerName.ask');
   return c.sessionProgress?.awaitingName === true || (ask !== undefined && speech.includes(ask));
 }
 
 /** The speech gives a step's instruction to pair the speaker in the Alexa app. */
-function heardPairing(speech: string, speakerName: string): boolean {
+function heardPairing(locale: Locale, speech: string, speakerName: string): boolean {
   return PAIRING_STEPS.some((id) =>
     [
-      maybeWords(`steps.${id}.instruction`),
-      maybeWords(`steps.${id}.instruction`, { target: speakerName }),
+      maybeWords(locale, `steps.${id}.instruction`),
+      maybeWords(locale, `steps.${id}.instruction`, { target: speakerName }),
     ].some((text) => text !== undefined && speech.includes(text)),
   );
 }
 
+/** The words of a thing the persona means, in the locale. */
+function phrase(book: Phrasebook, answer: Answer): string {
+  return typeof answer === 'string' ? book.replies[answer] : book.symptoms[answer.symptom];
+}
+
 const kindOf = (id: StepId | undefined) => (id ? FLOW.steps[id]?.kind : undefined);
 
-export async function simulate(persona: Persona, options: { table: TestTable }): Promise<PersonaRun> {
-  const c = await startConversation({ table: options.table });
+export async function simulate(
+  persona: Persona,
+  options: { table: TestTable; locale?: Locale },
+): Promise<PersonaRun> {
+  const locale = options.locale ?? 'en-US';
+  const book = PHRASES[locale];
+  const speakerName = book.speakers[persona.speakerName];
+  const c = await startConversation({ table: options.table, ...(locale === 'en-US' ? {} : { locale }) });
   let world: World = { ...persona.world };
   const lines: string[] = [];
   const notes: string[] = [];
@@ -114,7 +153,7 @@ export async function simulate(persona: Persona, options: { table: TestTable }):
       longestAnswer = count;
       longestSpeech = speech;
     }
-    if (pairingTurn === undefined && heardPairing(speech, persona.speakerName)) pairingTurn = turns;
+    if (pairingTurn === undefined && heardPairing(locale, speech, speakerName)) pairingTurn = turns;
   };
 
   /** The step whose instruction the user has carried out, while the skill is still at it. */
@@ -138,7 +177,7 @@ export async function simulate(persona: Persona, options: { table: TestTable }):
   };
 
   try {
-    await say('open speaker helper');
+    await say(book.open);
     for (;;) {
       const stored = await c.stored();
       const status = stored?.progress.status;
@@ -162,55 +201,59 @@ export async function simulate(persona: Persona, options: { table: TestTable }):
 
       if (!c.sessionOpen) {
         // The skill ended the session: the user leaves, does what they were told, and comes back.
+        const way = comeBackWay(locale, speech);
         if (hazard) {
-          await say(`tell speaker helper ${hazard.phrase}`, true);
+          // With a one-shot, straight to it; else open the skill and say it there (next turn).
+          if (way === 'tell' && book.tell) await say(`${book.tell} ${book.hazards[hazard.phrase]}`, true);
+          else await say(book.open, true);
           continue;
         }
         if (kindOf(step) === 'handoff') carryOut(step);
         else notes.push(`the session closed at "${step}", which is no handoff`);
-        if (saysComeBack(speech)) {
-          const result = noticed ?? (worked(step, world) ? 'it worked' : "it didn't work");
+        if (way === 'tell' && book.tell) {
+          const result: Reply = noticed ?? (worked(step, world) ? 'itWorked' : 'itDidNotWork');
           noticed = undefined;
-          await say(`tell speaker helper ${result}`, true);
+          await say(`${book.tell} ${book.replies[result]}`, true);
         } else {
-          await say('open speaker helper', true);
+          // Opens the skill; the resumed question is answered on the next pass.
+          await say(book.open, true);
         }
         continue;
       }
 
       if (hazard) {
-        await say(hazard.phrase);
+        await say(book.hazards[hazard.phrase]);
         continue;
       }
-      if (asksName(c, speech)) {
-        await say(`it's called ${persona.speakerName}`);
+      if (asksName(locale, c, speech)) {
+        await say(book.nameAnswer(speakerName));
         continue;
       }
       if (kindOf(step) === 'handoff') {
         // Asked how the handoff went (after "open speaker helper", or the step restated in session).
         carryOut(step);
-        const answer = noticed ?? (worked(step, world) ? 'yes' : 'no');
+        const answer: Reply = noticed ?? (worked(step, world) ? 'yes' : 'no');
         noticed = undefined;
-        await say(answer);
+        await say(book.replies[answer]);
         continue;
       }
       if (kindOf(step) === 'action') {
         // Something short to do in the room, then "done".
         carryOut(step);
-        const answer = noticed ?? 'done';
+        const answer: Reply = noticed ?? 'done';
         noticed = undefined;
-        await say(answer);
+        await say(book.replies[answer]);
         continue;
       }
       const rule = QUESTION_ANSWERS[step];
       if (!rule) {
         notes.push(`no answer rule for step "${step}"`);
-        await say("i'm not sure");
+        await say(book.replies.notSure);
         continue;
       }
       const answer = rule({ world, persona, saidSeveralEchos });
-      if (answer === OBSERVATIONS.severalEchos) saidSeveralEchos = true;
-      await say(answer);
+      if (answer === 'severalEchos') saidSeveralEchos = true;
+      await say(phrase(book, answer));
     }
   } catch (error) {
     outcome = 'error';
@@ -221,6 +264,7 @@ export async function simulate(persona: Persona, options: { table: TestTable }):
 
   const run: PersonaRun = {
     persona,
+    locale,
     outcome: outcome ?? 'error',
     turns,
     reopens,
@@ -253,6 +297,16 @@ export interface Summary {
   misses: string[];
 }
 
+/** The targets held in a locale: en-US all of `TARGETS`; elsewhere `TARGETS_DE` (median and pairing turn reported). */
+export function targetsFor(locale: Locale): {
+  medianTurns?: number;
+  maxTurns: number;
+  pairingByTurn?: number;
+  maxWords: number;
+} {
+  return locale === 'en-US' ? TARGETS : TARGETS_DE;
+}
+
 export function median(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -277,22 +331,26 @@ export function summarize(runs: readonly PersonaRun[]): Summary {
     misses: [],
   };
   const { misses } = summary;
+  const targets = targetsFor(runs[0]?.locale ?? 'en-US');
   for (const run of runs) {
     if (!asExpected(run))
       misses.push(`${run.persona.id} ended ${run.outcome}, expected ${run.persona.expected}`);
     if (run.misheard.length) misses.push(`${run.persona.id}: not understood: ${run.misheard.join(' | ')}`);
   }
-  if (summary.medianTurns > TARGETS.medianTurns)
-    misses.push(`median turns to the fix ${summary.medianTurns} > ${TARGETS.medianTurns}`);
-  for (const run of fixed.filter((r) => r.turns > TARGETS.maxTurns))
-    misses.push(`${run.persona.id} took ${run.turns} turns > ${TARGETS.maxTurns}`);
-  for (const run of newSpeakers) {
-    if (run.pairingTurn === undefined || run.pairingTurn > TARGETS.pairingByTurn)
+  if (targets.medianTurns !== undefined && summary.medianTurns > targets.medianTurns)
+    misses.push(`median turns to the fix ${summary.medianTurns} > ${targets.medianTurns}`);
+  // Without a one-shot come-back (German), each return costs one turn more: the cap grows by exactly that.
+  const capOf = (r: PersonaRun) => targets.maxTurns + (r.locale === 'en-US' ? 0 : r.reopens);
+  for (const run of fixed.filter((r) => r.turns > capOf(r)))
+    misses.push(`${run.persona.id} took ${run.turns} turns > ${capOf(run)}`);
+  const { pairingByTurn } = targets;
+  for (const run of pairingByTurn === undefined ? [] : newSpeakers) {
+    if (run.pairingTurn === undefined || run.pairingTurn > (pairingByTurn ?? 0))
       misses.push(
-        `${run.persona.id} heard the pairing instruction ${run.pairingTurn === undefined ? 'never' : `after turn ${run.pairingTurn}`} (target: by turn ${TARGETS.pairingByTurn})`,
+        `${run.persona.id} heard the pairing instruction ${run.pairingTurn === undefined ? 'never' : `after turn ${run.pairingTurn}`} (target: by turn ${pairingByTurn})`,
       );
   }
-  for (const run of runs.filter((r) => r.longestAnswer > TARGETS.maxWords))
-    misses.push(`${run.persona.id} heard ${run.longestAnswer} words in one answer > ${TARGETS.maxWords}`);
+  for (const run of runs.filter((r) => r.longestAnswer > targets.maxWords))
+    misses.push(`${run.persona.id} heard ${run.longestAnswer} words in one answer > ${targets.maxWords}`);
   return summary;
 }

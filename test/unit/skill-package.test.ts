@@ -202,6 +202,7 @@ describe('skill.json: what the manifest update and certification would reject', 
     es: { open: 'abre', ask: 'pide a' },
     it: { open: 'apri', ask: 'chiedi a' },
     pt: { open: 'abra', ask: 'peça para' },
+    ja: { open: 'を開いて', ask: 'で' },
   };
 
   test.each(manifestLocales)(
@@ -223,7 +224,10 @@ describe('skill.json: what the manifest update and certification would reject', 
       const language = locale.split('-')[0] as string;
       const { open, ask } = LAUNCH_PHRASES[language] ?? { open: '', ask: '' };
       expect(open).not.toBe('');
-      expect(phrases[0]).toBe(`Alexa, ${open} ${invocation}`);
+      // Japanese puts the skill's name first: 「アレクサ、…を開いて」.
+      expect(phrases[0]).toBe(
+        language === 'ja' ? `アレクサ、${invocation}${open}` : `Alexa, ${open} ${invocation}`,
+      );
       const oneShot = `Alexa, ${ask} ${invocation} `;
       for (const phrase of phrases.slice(1)) {
         expect(phrase.startsWith(oneShot)).toBe(true);
@@ -461,9 +465,15 @@ describe('invocation name: Amazon’s rules', () => {
     model.interactionModel.languageModel.invocationName,
   ]);
 
-  test.each(invocations)('%s: "%s" follows the rules', (_file, name) => {
+  test.each(invocations)('%s: "%s" follows the rules', (file, name) => {
     expect(name).toBe(name.trim());
     expect(name).not.toMatch(/\s{2}/);
+    if (file.startsWith('ja-')) {
+      // Japanese is written without spaces: kana and kanji only, and none of Alexa's launch words.
+      expect(name).toMatch(/^[\p{Script=Katakana}\p{Script=Hiragana}\p{Script=Han}ー]{4,}$/u);
+      expect(name).not.toMatch(/アレクサ|開いて|起動/);
+      return;
+    }
     const words = name.split(' ');
     expect(words.length).toBeGreaterThanOrEqual(2);
     for (const word of words) {

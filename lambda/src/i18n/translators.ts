@@ -18,12 +18,14 @@ import es from './locales/es.json';
 import esES from './locales/es-ES.json';
 import esMX from './locales/es-MX.json';
 import esUS from './locales/es-US.json';
+import ja from './locales/ja.json';
+import jaJP from './locales/ja-JP.json';
 
 /**
  * The words per language, and each locale's thin regional override of them (spelling, units): a locale
  * speaks its language's words with its own differences laid over them.
  */
-const LANGUAGES: Record<string, object> = { en, de, it, fr, pt, es };
+const LANGUAGES: Record<string, object> = { en, de, it, fr, pt, es, ja };
 const REGIONAL: Record<string, object> = {
   'en-US': enUS,
   'en-GB': enGB,
@@ -38,6 +40,7 @@ const REGIONAL: Record<string, object> = {
   'es-ES': esES,
   'es-MX': esMX,
   'es-US': esUS,
+  'ja-JP': jaJP,
 };
 
 /** Deep merge of plain objects: `over` wins, its strings replace, its objects merge. */
