@@ -30,7 +30,7 @@ import { DEFAULT_SIMULATOR_TOKEN, startSpotifySimulator } from './local/spotify-
 import { createNearestSample, samplePhrases } from './local/nearest-sample';
 import type { NearestSample } from './local/nearest-sample';
 import { createTypedWords, modelPhrases } from './local/typed-words';
-import { modelPathFor, VirtualEcho } from './local/virtual-echo';
+import { modelPathFor, openPhrase, VirtualEcho } from './local/virtual-echo';
 import { SUPPORTED_LOCALES } from '../lambda/src/i18n/translators';
 import { readFileSync } from 'node:fs';
 
@@ -43,16 +43,6 @@ function localeArgument(argv: readonly string[]): string {
   }
   return locale;
 }
-
-/** How to open the skill in each language, for the banner. */
-const OPEN_WORD: Record<string, string> = {
-  en: 'open',
-  de: 'öffne',
-  fr: 'ouvre',
-  es: 'abre',
-  it: 'apri',
-  pt: 'abra',
-};
 
 const LOCAL_DEFAULTS = {
   SKILL_ID: 'amzn1.ask.skill.speaker-helper-local',
@@ -158,10 +148,7 @@ async function main(): Promise<void> {
       interactionModel: { languageModel: { invocationName: string } };
     }
   ).interactionModel.languageModel.invocationName;
-  // Japanese puts the skill's name first.
-  const openPhrase = locale.startsWith('ja')
-    ? `${invocation}を開いて`
-    : `${OPEN_WORD[locale.split('-')[0] as string] ?? 'open'} ${invocation}`;
+  const opening = openPhrase(locale, invocation);
   const asSpoken = createTypedWords(modelPhrases(modelPath));
   const nearest = createNearestSample(samplePhrases(modelPath));
   const echo = new VirtualEcho({
@@ -177,7 +164,7 @@ async function main(): Promise<void> {
     },
   });
   print(`Speaker Helper, running locally in ${locale}. Type what you would say to your Echo, for example:`);
-  print(`  ${openPhrase}`);
+  print(`  ${opening}`);
   if (locale.startsWith('en')) print('  ask speaker helper to help me pair my speaker');
   print(
     `Progress is kept under .local/ (table ${config.tableName}), so you can quit and come back. Type quit to leave.`,
@@ -268,7 +255,7 @@ async function main(): Promise<void> {
         }
       }
       const turn = await echo.perform(understood);
-      show(turn.response, token !== undefined, print, openPhrase);
+      show(turn.response, token !== undefined, print, opening);
     } catch (error) {
       print(`  (the local run failed: ${(error as Error).message})`);
     }

@@ -106,6 +106,13 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 const anyOf = (words: string[]) => words.map(escapeRegExp).join('|');
 const WAKE_WORD = /^alexa(?:\s*,\s*|\s+)(.+)$/;
 
+/** How a user opens the skill in a locale: "open speaker helper", "öffne …", "スピーカーヘルパーを開いて". */
+export function openPhrase(locale: string, invocation: string): string {
+  const phrasing = PHRASINGS[locale.split('-')[0] as string] ?? (PHRASINGS.en as Phrasing);
+  const word = phrasing.launch[0] as string;
+  return phrasing.nameFirst ? `${invocation}${word}` : `${word} ${invocation}`;
+}
+
 /** The model file of a locale (ASK CLI v2 layout). */
 export function modelPathFor(locale: string): string {
   return path.join(path.dirname(MODEL_PATH), `${locale}.json`);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { SUPPORTED_LOCALES } from '../../lambda/src/i18n/translators';
 import { defaultDevices } from '../../scripts/local/spotify-simulator';
-import { modelPathFor } from '../../scripts/local/virtual-echo';
+import { modelPathFor, openPhrase } from '../../scripts/local/virtual-echo';
 import type { InteractionModelFile } from '../support/model';
 import type { Conversation } from '../support/conversation';
 import {
@@ -20,19 +20,6 @@ import {
 } from '../support/conversation';
 
 const table = conversationTable('locales');
-
-/** "Alexa, open …" in each language. */
-const OPEN: Record<string, string> = {
-  en: 'open',
-  de: 'öffne',
-  fr: 'ouvre',
-  es: 'abre',
-  it: 'apri',
-  pt: 'abra',
-};
-/** Japanese puts the skill's name first. */
-const openPhrase = (locale: string, invocation: string) =>
-  locale.startsWith('ja') ? `${invocation}を開いて` : `${OPEN[locale.split('-')[0] as string]} ${invocation}`;
 
 function phrasesOf(locale: string) {
   const model = (JSON.parse(readFileSync(modelPathFor(locale), 'utf8')) as InteractionModelFile)
