@@ -575,3 +575,36 @@ describe('bounds and purity', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('a language without voice commands', () => {
+  const command = idsOfKind('handoff').find(isCommand)!;
+
+  it('never asks the speaker name before a command step', () => {
+    const [origin] = Object.entries(FLOW.steps).find(([, s]) => 'yes' in s && s.yes === command) ?? [];
+    const out = transition(
+      FLOW,
+      { progress: at(origin as StepId), session: scratch, newSession: false, voiceCommands: false },
+      { type: 'answer', answer: 'yes' },
+    );
+    expect(out.progress?.stepId).toBe(command);
+    expect(out.progress?.awaitingName).toBeUndefined();
+    expect(keys(out.reply.speech)).toContain(`steps.${command}.instruction`);
+  });
+
+  it('drops a name question left pending by a turn in another language, and saves that', () => {
+    const out = transition(
+      FLOW,
+      {
+        progress: at(command, { awaitingName: true }),
+        session: scratch,
+        newSession: true,
+        voiceCommands: false,
+      },
+      { type: 'launch' },
+    );
+    expect(keys(out.reply.speech)).not.toContain('speakerName.ask');
+    expect(keys(out.reply.speech).at(-1)).toBe(question(command));
+    expect(out.progress?.awaitingName).toBeUndefined();
+    expect(out.progressChanged).toBe(true);
+  });
+});

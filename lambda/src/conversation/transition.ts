@@ -596,18 +596,16 @@ const ACTS_ON_FRESH = new Set<ConversationEvent['type']>(['symptom', 'safety', '
  * out. Pure: no I/O, no clock, no randomness; the caller saves `progress` when `progressChanged`.
  */
 export function transition(given: Flow, input: TurnInput, event: ConversationEvent): TurnOutput {
-  const { progress: before, session } = input;
+  const { progress: stored, session } = input;
   const flow = input.voiceCommands === false ? { ...given, voiceCommands: false } : given;
+  // The name was asked in a language with voice commands; this turn's language has none: go on without.
+  const before = stored?.awaitingName && flow.voiceCommands === false ? withoutNameQuestion(stored) : stored;
   let result: Result;
   const opening = input.newSession && (event.type === 'launch' || event.type === 'start');
   // Progress that never got past the first question (e.g. kept only for a Spotify device) is no journey.
   const untouched = before?.stepId === flow.start && before.tried.length === 0 && before.history.length === 0;
   if (before && before.status === 'active' && untouched && (opening || event.type === 'launch')) {
     result = { progress: before, reply: enter({ flow, progress: before }, [say('welcome.new')]).reply };
-  } else if (before && before.status === 'active' && before.awaitingName && flow.voiceCommands === false) {
-    // The name was asked in a language with voice commands; this turn's language has none: go on without.
-    result = onActive(flow, withoutNameQuestion(before), event, session);
-    if (opening) result.reply.speech.unshift(say('welcome.returning'));
   } else if (before && before.status === 'active') {
     // "Ask speaker helper to help me pair my speaker" opening a session resumes like "open speaker helper".
     const resumes = opening && event.type === 'start' && flow.steps[before.stepId]?.kind !== 'choice';
@@ -630,7 +628,7 @@ export function transition(given: Flow, input: TurnInput, event: ConversationEve
       result = { progress: fresh, reply: enter({ flow, progress: fresh }, lead).reply };
     }
   }
-  const progressChanged = JSON.stringify(result.progress) !== JSON.stringify(before);
+  const progressChanged = JSON.stringify(result.progress) !== JSON.stringify(stored);
   // `advance` appends a new entry; an unchanged list keeps its last entry's identity.
   const last = result.progress?.tried[result.progress.tried.length - 1];
   const recorded = last && last !== before?.tried[before.tried.length - 1] ? last : undefined;

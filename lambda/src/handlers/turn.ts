@@ -171,7 +171,7 @@ export async function runTurn(
 ): Promise<TurnResult> {
   const { userId } = request;
   const loaded = await loadOnce(deps, userId, incoming);
-  if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK);
+  if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK, request.voiceCommands);
   let session = loaded.session;
   const storageDownAtLoad = !session.loaded;
   const decision = await decide(deps, request, session);
@@ -199,7 +199,7 @@ export async function runTurn(
       if (error instanceof VersionConflictError) {
         deps.logger.info('progress changed on another device; continuing from the stored progress');
         const reloaded = await loadOnce(deps, userId, { ...session, loaded: false, unsaved: false });
-        return carryOn(deps, reloaded.session, CONFLICT);
+        return carryOn(deps, reloaded.session, CONFLICT, request.voiceCommands);
       }
       if (!(error instanceof StoreUnavailableError)) throw error;
       deps.logger.warn('progress save failed; kept in the session', { cause: error.message });
@@ -319,8 +319,9 @@ async function callSpotify(
  * back with the user's real place): carry on from the stored progress, saying why, rather than
  * overwrite it. The user's last answer is not applied.
  */
-function carryOn(deps: TurnDeps, session: SessionState, why: Line): TurnResult {
-  const input = { progress: session.progress, session, newSession: false };
+function carryOn(deps: TurnDeps, session: SessionState, why: Line, voiceCommands?: boolean): TurnResult {
+  const base = { progress: session.progress, session, newSession: false };
+  const input = voiceCommands === false ? { ...base, voiceCommands } : base;
   const out = transition(deps.flow, input, { type: 'launch' });
   out.reply.speech.unshift(why);
   // A user with nothing stored yet gets fresh progress from `launch`; it is saved on their next change.
