@@ -32,6 +32,37 @@ export interface EchoOptions {
    * that refuses at once, so nothing a test does ever leaves the machine.
    */
   apiEndpoint?: string;
+  /**
+   * The Echo has a screen: requests declare Alexa.Presentation.APL and a viewport, as an Echo Show
+   * ('hub', 1280×800, touch) or a Fire TV ('tv', 960×540, no touch) sends them. Default: no screen.
+   */
+  screen?: ScreenDevice;
+}
+
+export type ScreenDevice = 'hub' | 'round' | 'tv';
+
+/** The viewports the simulated screens report (sizes from the skill manifest's supported viewports). */
+const VIEWPORTS: Record<ScreenDevice, Record<string, unknown>> = {
+  hub: { mode: 'HUB', shape: 'RECTANGLE', pixelWidth: 1280, pixelHeight: 800, dpi: 160, touch: ['SINGLE'] },
+  round: { mode: 'HUB', shape: 'ROUND', pixelWidth: 480, pixelHeight: 480, dpi: 160, touch: ['SINGLE'] },
+  tv: { mode: 'TV', shape: 'RECTANGLE', pixelWidth: 960, pixelHeight: 540, dpi: 320, touch: [] },
+};
+
+/** Adds what a screen device declares to a request: the APL interface and its viewport. */
+export function withScreen(request: RequestEnvelope, screen: ScreenDevice): void {
+  const system = request.context.System as unknown as {
+    device?: { supportedInterfaces?: Record<string, unknown> };
+  };
+  system.device ??= {};
+  system.device.supportedInterfaces = {
+    ...system.device.supportedInterfaces,
+    'Alexa.Presentation.APL': { runtime: { maxVersion: '2024.3' } },
+  };
+  (request.context as unknown as Record<string, unknown>).Viewport = {
+    ...VIEWPORTS[screen],
+    currentPixelWidth: VIEWPORTS[screen].pixelWidth,
+    currentPixelHeight: VIEWPORTS[screen].pixelHeight,
+  };
 }
 
 export const REFUSING_API_ENDPOINT = 'http://127.0.0.1:1';
@@ -178,6 +209,7 @@ export class VirtualEcho {
       // Alexa sends a fresh request id and an ISO timestamp on every request.
       request.request.timestamp = new Date().toISOString();
       request.context.System.apiEndpoint = options.apiEndpoint ?? REFUSING_API_ENDPOINT;
+      if (options.screen) withScreen(request, options.screen);
       options.filter?.(request);
     });
   }
@@ -260,6 +292,24 @@ export class VirtualEcho {
     const response = await this.alexa.endSession(SessionEndedReason[reason], error);
     this.sessionActive = false;
     return response as unknown as ResponseEnvelope;
+  }
+
+  /**
+   * A button pressed on the screen: an Alexa.Presentation.APL.UserEvent with the document's token and the
+   * button's SendEvent arguments, in the open session or, after it ended, in a new one. Alexa may leave the
+   * locale out of a touch (`withoutLocale`).
+   */
+  async touch(token: string, args: unknown[], options: { withoutLocale?: boolean } = {}): Promise<EchoTurn> {
+    // virtual-alexa gives a session only to the request types it knows: built as one, then retyped.
+    const request = this.alexa
+      .request()
+      .requestType('Display.ElementSelected')
+      .set('request.type', 'Alexa.Presentation.APL.UserEvent')
+      .set('request.token', token)
+      .set('request.arguments', args)
+      .set('request.source', { type: 'TouchWrapper', handler: 'Press', id: 'button' });
+    if (options.withoutLocale) request.set('request.locale', undefined);
+    return this.record('Alexa.Presentation.APL.UserEvent', await request.send());
   }
 
   /** Sends an intent by name with raw slot values, bypassing the model (for slots the model can't say). */

@@ -24,7 +24,8 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import type { interfaces, RequestEnvelope, ResponseEnvelope } from 'ask-sdk-model';
+import type { ScreenData } from '../../lambda/src/handlers/screen-directive';
 import { FLOW } from '../../lambda/src/conversation/flow';
 import type { Progress, Step, StepId } from '../../lambda/src/conversation/types';
 import type { ProgressStore } from '../../lambda/src/handlers/turn';
@@ -47,7 +48,7 @@ import type {
   SpotifySimulatorOptions,
 } from '../../scripts/local/spotify-simulator';
 import { VirtualEcho } from '../../scripts/local/virtual-echo';
-import type { EchoTurn } from '../../scripts/local/virtual-echo';
+import type { EchoTurn, ScreenDevice } from '../../scripts/local/virtual-echo';
 import { settingsFor } from './ask-sdk-test-shim';
 import type { SkillSettings } from './ask-sdk-test-shim';
 import { assertCertifiable, plainReprompt, plainSpeech } from './certification';
@@ -494,7 +495,17 @@ export interface ConversationOptions {
   linked?: boolean | string;
   /** The Echo's language: its requests carry this locale and words are matched with its model (default en-US). */
   locale?: string;
+  /** The Echo has a screen (an Echo Show 'hub' or 'round', a Fire TV 'tv'): requests declare APL. */
+  screen?: ScreenDevice;
 }
+
+/** The APL RenderDocument directive of a response, if it has one. */
+export function renderDirectiveOf(response: ResponseEnvelope): RenderDocument | undefined {
+  const directives = response.response.directives ?? [];
+  return directives.find((d) => d.type === 'Alexa.Presentation.APL.RenderDocument') as
+    RenderDocument | undefined;
+}
+type RenderDocument = interfaces.alexa.presentation.apl.RenderDocumentDirective;
 
 export interface CardWords {
   title: string;
@@ -670,6 +681,7 @@ export class Conversation {
       skillId: this.options.echoSkillId ?? this.skillId,
       userId: this.userId,
       apiEndpoint: music.apiEndpoint,
+      ...(this.options.screen ? { screen: this.options.screen } : {}),
       filter: (request) => {
         if (this.token !== undefined) request.context.System.user.accessToken = this.token;
         const patch = this.nextRequestPatch;
@@ -789,7 +801,29 @@ export class Conversation {
       );
     }
     if (this.sim) this.assertSpotifyTurn(label, event);
+    this.assertScreen(label, event, response);
     return response;
+  }
+
+  /**
+   * APL goes only to a device that declares it (anything else makes Alexa answer "There was a problem with
+   * the requested skill's response"), and a screen device gets exactly one screen for every spoken answer.
+   */
+  private assertScreen(label: string, event: RequestEnvelope, response: ResponseEnvelope): void {
+    const apl = (response.response.directives ?? []).filter((d) =>
+      d.type.startsWith('Alexa.Presentation.APL'),
+    );
+    const supported = event.context?.System?.device?.supportedInterfaces as
+      Record<string, unknown> | undefined;
+    if (!supported?.['Alexa.Presentation.APL']) {
+      if (apl.length > 0) throw new Error(`${label}: an APL directive went to a device without a screen`);
+      return;
+    }
+    const speaks = ['LaunchRequest', 'IntentRequest', 'Alexa.Presentation.APL.UserEvent'].includes(
+      event.request.type,
+    );
+    if (speaks && (apl.length !== 1 || apl[0]?.type !== 'Alexa.Presentation.APL.RenderDocument'))
+      throw new Error(`${label}: a screen device got ${apl.length} APL directives, not one RenderDocument`);
   }
 
   /**
@@ -850,6 +884,30 @@ export class Conversation {
   /** What a person says to the Echo, resolved through the en-US model ("open …", "ask … to …", or in session). */
   async say(text: string): Promise<this> {
     return this.record(text, await this.echo.say(text));
+  }
+
+  /**
+   * Presses the button labelled `label` on the screen the last response showed (a device by its name on a
+   * device list), as an APL UserEvent with that screen's token and the button's arguments.
+   */
+  async tap(label: string, options: { withoutLocale?: boolean } = {}): Promise<this> {
+    const directive = this.directive;
+    if (!directive) throw new Error(`nothing on the screen to tap "${label}" on`);
+    const screen = this.screen as ScreenData;
+    const pressed =
+      screen.buttons.find((b) => b.label === label) ??
+      screen.devices.find((d) => d.available && d.name === label);
+    if (!pressed) {
+      const shown = [...screen.buttons.map((b) => b.label), ...screen.devices.map((d) => d.name)];
+      throw new Error(`no button "${label}" on the screen (it shows: ${shown.join(', ')})`);
+    }
+    return this.touch(directive.token ?? '', pressed.arguments, options);
+  }
+
+  /** A raw touch: any token and arguments, as a stale screen or a forged request may send. */
+  async touch(token: string, args: unknown[], options: { withoutLocale?: boolean } = {}): Promise<this> {
+    const turn = await this.echo.touch(token, args, options);
+    return this.record(`(tap ${JSON.stringify(args)})`, turn);
   }
 
   /** Several utterances in a row. */
@@ -922,6 +980,22 @@ export class Conversation {
     if (!card) return undefined;
     if (card.type !== 'Standard') throw new Error(`expected a Standard card, got ${card.type}`);
     return { title: card.title ?? '', text: card.text ?? '' };
+  }
+
+  /** The APL RenderDocument directive of the last response (undefined when there is none). */
+  get directive(): RenderDocument | undefined {
+    return renderDirectiveOf(this.lastResponse);
+  }
+
+  /** What the last response put on the screen, in words (undefined without a screen directive). */
+  get screen(): ScreenData | undefined {
+    const sources = this.directive?.datasources as { payload?: { screen?: ScreenData } } | undefined;
+    return sources?.payload?.screen;
+  }
+
+  /** The last response's size as Alexa receives it, in bytes. */
+  get responseBytes(): number {
+    return Buffer.byteLength(JSON.stringify(this.lastResponse));
   }
 
   /** Whether the skill keeps listening after the last response. */

@@ -345,11 +345,12 @@ describe("Spotify's 202 on any call, and a slow Spotify", () => {
 });
 
 describe('listing devices', () => {
-  it('lists only the devices that can be controlled', async () => {
+  it('lists the devices that can be controlled, and apart from them those Spotify lets nobody control', async () => {
     const { handoff } = setup();
     await expect(handoff.listDevices('token', BUDGET)).resolves.toEqual({
       kind: 'devices',
       names: ['Kitchen Echo', 'Office Speaker', 'Living Room TV'],
+      unavailable: ['Phone', 'Sonos Move'],
     });
   });
 

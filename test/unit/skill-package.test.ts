@@ -301,8 +301,32 @@ describe('skill.json: what the manifest update and certification would reject', 
       const region = LAMBDA_ARN.exec(uri)?.[1];
       expect(ALEXA_LAMBDA_REGIONS).toContain(region);
     }
-    // No interfaces are needed (no APL, no AudioPlayer): declared ones would have to be handled.
-    expect(manifest.apis?.custom?.interfaces ?? []).toEqual([]);
+  });
+
+  test('the only interface is APL, for the screens the documents are laid out for', () => {
+    // Echo Show and Spot screens (touch) and Fire TV (no touch); any other interface declared would have
+    // to be handled. Fixed sizes: min and max alike.
+    const viewport = (mode: string, shape: string, width: number, height: number) => ({
+      mode,
+      shape,
+      minWidth: width,
+      maxWidth: width,
+      minHeight: height,
+      maxHeight: height,
+    });
+    expect(manifest.apis?.custom?.interfaces).toEqual([
+      {
+        type: 'ALEXA_PRESENTATION_APL',
+        supportedViewports: [
+          viewport('HUB', 'ROUND', 480, 480),
+          viewport('HUB', 'RECTANGLE', 960, 480),
+          viewport('HUB', 'RECTANGLE', 1024, 600),
+          viewport('HUB', 'RECTANGLE', 1280, 800),
+          viewport('HUB', 'RECTANGLE', 1920, 1080),
+          viewport('TV', 'RECTANGLE', 960, 540),
+        ],
+      },
+    ]);
   });
 
   test('no permissions are requested: the skill reads nothing through Alexa permission APIs', () => {

@@ -6,11 +6,13 @@ import {
   getUserId,
   isNewSession,
 } from 'ask-sdk-core';
-import type { IntentRequest, RequestEnvelope, Response } from 'ask-sdk-model';
+import type { IntentRequest, interfaces, RequestEnvelope, Response } from 'ask-sdk-model';
+import { screenOf } from '../conversation/screen';
 import { isProgress } from '../conversation/progress-guard';
 import type { MusicEvent, MusicPending } from '../conversation/music';
 import { isMusicPending } from '../conversation/music';
 import type { ConversationEvent, Flow } from '../conversation/types';
+import type { RenderContext } from '../i18n/render';
 import { render, translateLine } from '../i18n/render';
 import type { Translator } from '../i18n/translators';
 import { translatorFor } from '../i18n/translators';
@@ -20,7 +22,8 @@ import type { SkillMetrics } from '../platform/metrics';
 import type { ProgressiveSender } from '../platform/progressive-response';
 import { userKeyOf } from '../state/user-key';
 import { intentToEvent } from './events';
-import type { SessionState, TurnDeps, TurnFacts } from './turn';
+import { renderDirective, supportsApl } from './screen-directive';
+import type { SessionState, TouchEvent, TurnDeps, TurnFacts, TurnResult } from './turn';
 import { emptySession, runTurn } from './turn';
 
 export interface HandlerDeps extends TurnDeps {
@@ -41,6 +44,7 @@ const SESSION_KEYS: Record<keyof SessionState, true> = {
   musicPending: true,
   writerId: true,
   unconfirmedVersion: true,
+  locale: true,
 };
 /** Writer ids are random UUIDs (36 characters); anything much longer was not written by the skill. */
 const MAX_WRITER_ID = 100;
@@ -52,6 +56,10 @@ const MAX_VERSION = 1e9;
 
 const isVersion = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < MAX_VERSION;
+
+/** A locale as Alexa sends them ("en-US"); kept for a touch that arrives without one. */
+const isLocale = (value: unknown): value is string =>
+  typeof value === 'string' && /^[a-z]{2,3}(-[A-Z]{2})?$/.test(value);
 
 /** A pending question the skill could have asked ("Which one: …?" always names at least one device). */
 const isPending = (value: unknown): value is MusicPending =>
@@ -80,6 +88,7 @@ export function sessionProblem(attrs: unknown, flow: Flow): string | undefined {
   if (has('musicPending') && !isPending(a.musicPending)) return 'musicPending';
   if (has('writerId') && !isWriterId(a.writerId)) return 'writerId';
   if (has('unconfirmedVersion') && !isVersion(a.unconfirmedVersion)) return 'unconfirmedVersion';
+  if (has('locale') && !isLocale(a.locale)) return 'locale';
   return undefined;
 }
 
@@ -107,6 +116,7 @@ function sessionOf(input: HandlerInput, deps: HandlerDeps): SessionState {
     ...(Number.isSafeInteger(attrs.unsure) && (attrs.unsure as number) > 0 ? { unsure: attrs.unsure } : {}),
     musicPending: isPending(attrs.musicPending) ? attrs.musicPending : undefined,
     ...writerOf(attrs),
+    ...(isLocale(attrs.locale) ? { locale: attrs.locale } : {}),
   };
 }
 
@@ -149,11 +159,16 @@ function localeOf(env: RequestEnvelope): string | undefined {
   return typeof locale === 'string' ? locale : undefined;
 }
 
-function eventOf(input: HandlerInput): ConversationEvent | MusicEvent {
-  const type = getRequestType(input.requestEnvelope);
-  return type === 'LaunchRequest'
-    ? { type: 'launch' }
-    : intentToEvent(input.requestEnvelope.request as IntentRequest);
+const USER_EVENT = 'Alexa.Presentation.APL.UserEvent';
+
+function eventOf(input: HandlerInput): ConversationEvent | MusicEvent | TouchEvent {
+  const request = input.requestEnvelope.request;
+  if (request.type === 'LaunchRequest') return { type: 'launch' };
+  if (request.type === USER_EVENT) {
+    const touch = request as interfaces.alexa.presentation.apl.UserEvent;
+    return { type: 'touch', token: touch.token, args: touch.arguments };
+  }
+  return intentToEvent(request as IntentRequest);
 }
 
 /** The turn's metrics: one EMF line for the turn, plus one per dimensioned count. */
@@ -174,15 +189,38 @@ function recordTurn(metrics: SkillMetrics, facts: TurnFacts, ms: number): void {
   metrics.flush();
 }
 
-/** LaunchRequest and every IntentRequest: one conversation turn. */
+/** Requests that are one turn of the conversation: what was said, or a button pressed on a screen. */
+const TURN_REQUESTS = new Set(['LaunchRequest', 'IntentRequest', USER_EVENT]);
+
+/** The screen after a turn, as an APL directive: only for devices that declare APL. */
+function screenDirective(
+  deps: HandlerDeps,
+  turn: TurnResult,
+  translator: Translator,
+  context: RenderContext,
+): interfaces.alexa.presentation.apl.RenderDocumentDirective {
+  const state = { progress: turn.session.progress, pending: turn.session.musicPending };
+  const screen = screenOf(deps.flow, state, turn.reply, {
+    sessionOpen: turn.reply.reprompt !== undefined,
+    music: turn.shown.music,
+    welcomeBack: turn.shown.welcomeBack,
+    ...(turn.shown.devices ? { devices: turn.shown.devices } : {}),
+  });
+  return renderDirective(screen, translator, context);
+}
+
+/** LaunchRequest, every IntentRequest and every touch on a screen: one conversation turn. */
 export function conversationHandler(deps: HandlerDeps): RequestHandler {
   return {
-    canHandle: (input) => ['LaunchRequest', 'IntentRequest'].includes(getRequestType(input.requestEnvelope)),
+    canHandle: (input) => TURN_REQUESTS.has(getRequestType(input.requestEnvelope)),
     handle: async (input) => {
       const started = deps.now();
       const env = input.requestEnvelope;
       const event = eventOf(input);
-      const translator = translatorFor(deps.translators, localeOf(env));
+      const incoming = sessionOf(input, deps);
+      // A touch may come without a locale: it answers in the session's language.
+      const locale = localeOf(env) ?? incoming.locale;
+      const translator = translatorFor(deps.translators, locale);
       const request = {
         userId: getUserId(env),
         newSession: isNewSession(env),
@@ -193,12 +231,16 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
           deps.progressive(env, escapeXmlCharacters(translateLine(line, translator, {}))),
         startedAt: started,
       };
-      const turn = await runTurn(deps, request, sessionOf(input, deps));
-      const words = render(turn.reply, translator, { speakerName: turn.session.progress?.speakerName });
-      input.attributesManager.setSessionAttributes(turn.session);
+      const turn = await runTurn(deps, request, incoming);
+      const context = { speakerName: turn.session.progress?.speakerName };
+      const words = render(turn.reply, translator, context);
+      const session =
+        isLocale(locale) && locale !== turn.session.locale ? { ...turn.session, locale } : turn.session;
+      input.attributesManager.setSessionAttributes(session);
       const builder = input.responseBuilder.speak(words.speech);
       if (turn.linkAccount) builder.withLinkAccountCard();
       else if (words.card) builder.withStandardCard(words.card.title, words.card.text);
+      if (supportsApl(env)) builder.addDirective(screenDirective(deps, turn, translator, context));
       if (words.reprompt) builder.reprompt(words.reprompt);
       else builder.withShouldEndSession(true);
       const ms = deps.now() - started;
@@ -207,7 +249,7 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
         requestId: env.request.requestId,
         requestType: env.request.type,
         intent: env.request.type === 'IntentRequest' ? env.request.intent.name : undefined,
-        event: event.type,
+        event: event.type === 'touch' ? `touch:${turn.shown.event.type}` : event.type,
         step: turn.stepId,
         outcome: turn.facts.answered?.outcome,
         answeredStep: turn.facts.answered?.step,

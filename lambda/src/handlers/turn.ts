@@ -10,6 +10,8 @@ import type {
   TriedStep,
 } from '../conversation/types';
 import { isProgress } from '../conversation/progress-guard';
+import type { ScreenDevice } from '../conversation/screen';
+import { touchEvent } from '../conversation/screen';
 import { freshProgress, transition } from '../conversation/transition';
 import type { SpotifyHandoff } from '../spotify/handoff';
 import type { Logger } from '../platform/logger';
@@ -41,6 +43,8 @@ export interface SessionState extends SessionScratch {
   unconfirmedVersion?: number;
   /** A music question waiting for its answer ("Which one?"). */
   musicPending?: MusicPending;
+  /** The session's language, for a touch that arrives without one. */
+  locale?: string;
 }
 
 export const emptySession = (): SessionState => ({
@@ -67,10 +71,20 @@ export interface TurnDeps {
   newWriterId?: () => string;
 }
 
+/** A button pressed on a screen: checked against the state it was offered in once that state is read. */
+export interface TouchEvent {
+  type: 'touch';
+  token: unknown;
+  args: unknown;
+}
+
+/** A request once its touch, if any, is resolved to the event it stands for. */
+type Resolved = Omit<TurnRequest, 'event'> & { event: ConversationEvent | MusicEvent };
+
 export interface TurnRequest {
   userId: string;
   newSession: boolean;
-  event: ConversationEvent | MusicEvent;
+  event: ConversationEvent | MusicEvent | TouchEvent;
   /** The Spotify token from Alexa account linking, if the user linked. */
   token?: string;
   /** Whether this turn's language has Alexa's Bluetooth voice commands (default true). */
@@ -104,6 +118,19 @@ export interface TurnResult {
   stepId?: string;
   saved: boolean;
   facts: TurnFacts;
+  /** What a screen needs beyond the reply and the session (see conversation/screen.ts). */
+  shown: Shown;
+}
+
+export interface Shown {
+  /** The reply came from the Spotify hand-off. */
+  music: boolean;
+  /** A returning user's first turn, back on the step they left. */
+  welcomeBack: boolean;
+  /** Devices Spotify listed this turn, usable or not. */
+  devices?: ScreenDevice[];
+  /** The event the turn acted on (a touch resolved to what it stands for). */
+  event: ConversationEvent | MusicEvent;
 }
 
 /** What one turn decided, before it is saved. */
@@ -117,6 +144,7 @@ interface Decision {
   linkAccount?: boolean;
   recorded?: TriedStep;
   music?: string;
+  devices?: ScreenDevice[];
 }
 
 const STORAGE_DOWN: Line = { key: 'errors.storageDown' };
@@ -166,13 +194,15 @@ async function loadOnce(deps: TurnDeps, userId: string, session: SessionState): 
  */
 export async function runTurn(
   deps: TurnDeps,
-  request: TurnRequest,
+  given: TurnRequest,
   incoming: SessionState,
 ): Promise<TurnResult> {
-  const { userId } = request;
+  const { userId } = given;
   const loaded = await loadOnce(deps, userId, incoming);
-  if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK, request.voiceCommands);
+  if (loaded.foundStored) return carryOn(deps, loaded.session, STORAGE_BACK, given.voiceCommands);
   let session = loaded.session;
+  const event = resolveTouch(deps.flow, given.event, session);
+  const request: Resolved = { ...given, event };
   const storageDownAtLoad = !session.loaded;
   const decision = await decide(deps, request, session);
   session = {
@@ -220,11 +250,43 @@ export async function runTurn(
     stepId: decision.progress?.stepId,
     saved,
     facts: factsOf(request, loaded.session.progress, decision, storageDown),
+    shown: {
+      music: decision.music !== undefined || decision.linkAccount === true || isMusicReply(decision, request),
+      welcomeBack: welcomesBack(request, loaded.session.progress, decision.progress),
+      ...(decision.devices ? { devices: decision.devices } : {}),
+      event,
+    },
   };
 }
 
+/** A touch becomes the event of the button it pressed, checked against the state just read. */
+function resolveTouch(
+  flow: Flow,
+  event: TurnRequest['event'],
+  session: SessionState,
+): ConversationEvent | MusicEvent {
+  if (event.type !== 'touch') return event;
+  const state = { progress: session.progress, pending: session.musicPending };
+  return touchEvent(flow, state, event.token, event.args);
+}
+
+/** The reply answered a music request or question rather than a troubleshooting step. */
+const isMusicReply = (decision: Decision, request: Resolved) =>
+  isMusicEvent(request.event) || (decision.musicPending !== undefined && decision.reply.card === undefined);
+
+/** Opening the skill on a journey under way, and still on the step it was left at. */
+function welcomesBack(request: Resolved, before: Progress | undefined, after: Progress | undefined): boolean {
+  const opening = request.newSession && (request.event.type === 'launch' || request.event.type === 'start');
+  return (
+    opening &&
+    before?.status === 'active' &&
+    after?.stepId === before.stepId &&
+    (before.tried.length > 0 || before.history.length > 0)
+  );
+}
+
 function factsOf(
-  request: TurnRequest,
+  request: Resolved,
   before: Progress | undefined,
   decision: Decision,
   storageTrouble: boolean,
@@ -244,7 +306,7 @@ function factsOf(
 }
 
 /** Music requests (and answers to music questions) go to the hand-off; everything else to the flow. */
-async function decide(deps: TurnDeps, request: TurnRequest, session: SessionState): Promise<Decision> {
+async function decide(deps: TurnDeps, request: Resolved, session: SessionState): Promise<Decision> {
   const linked = Boolean(request.token);
   const before = session.progress;
   const context = { linked, pending: session.musicPending, remembered: before?.musicDevice };
@@ -284,6 +346,7 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
     musicPending: music.pending,
     linkAccount: music.linkAccount,
     ...(called ? { music: called.outcome } : {}),
+    ...(called?.devices ? { devices: called.devices } : {}),
   };
 }
 
@@ -295,8 +358,8 @@ async function decide(deps: TurnDeps, request: TurnRequest, session: SessionStat
 async function callSpotify(
   deps: TurnDeps,
   call: MusicCall,
-  request: TurnRequest,
-): Promise<{ reply: MusicReply; outcome: string }> {
+  request: Resolved,
+): Promise<{ reply: MusicReply; outcome: string; devices?: ScreenDevice[] }> {
   if (!deps.music || !request.token) {
     return { reply: musicReply({ kind: 'failed', failure: 'unexpected' }), outcome: 'failed:unconfigured' };
   }
@@ -311,7 +374,14 @@ async function callSpotify(
   const result = outcome.kind === 'failed' ? `failed:${outcome.failure}` : outcome.kind;
   if (outcome.kind === 'failed')
     deps.logger.warn('spotify hand-off failed', { op: call.op, failure: outcome.failure });
-  return { reply: musicReply(outcome), outcome: result };
+  const devices =
+    outcome.kind === 'devices'
+      ? [
+          ...outcome.names.map((name) => ({ name, available: true })),
+          ...(outcome.unavailable ?? []).map((name) => ({ name, available: false })),
+        ]
+      : undefined;
+  return { reply: musicReply(outcome), outcome: result, ...(devices ? { devices } : {}) };
 }
 
 /**
@@ -340,5 +410,6 @@ function carryOn(deps: TurnDeps, session: SessionState, why: Line, voiceCommands
     stepId: out.progress?.stepId,
     saved: false,
     facts,
+    shown: { music: false, welcomeBack: false, event: { type: 'launch' } },
   };
 }

@@ -94,7 +94,11 @@ export class SpotifyHandoff {
   async listDevices(token: string, deadline: number): Promise<ListResult> {
     try {
       const devices = await this.devices(this.run(token, deadline), 0);
-      return { kind: 'devices', names: names(devices.filter(usable)) };
+      const usableNames = names(devices.filter(usable));
+      const unavailable = names(devices.filter((d) => !usable(d))).filter((n) => !usableNames.includes(n));
+      return unavailable.length > 0
+        ? { kind: 'devices', names: usableNames, unavailable }
+        : { kind: 'devices', names: usableNames };
     } catch (error) {
       return { kind: 'failed', failure: error instanceof OutOfTime ? 'timeout' : failureOf(error) };
     }

@@ -102,4 +102,6 @@ export type MoveResult =
   | { kind: 'sameName'; device: string }
   | { kind: 'failed'; failure: SpotifyFailure; device?: string };
 
-export type ListResult = { kind: 'devices'; names: string[] } | { kind: 'failed'; failure: SpotifyFailure };
+export type ListResult =
+  /** `unavailable`: devices Spotify lists but lets nobody control (restricted, or without an id). */
+  { kind: 'devices'; names: string[]; unavailable?: string[] } | { kind: 'failed'; failure: SpotifyFailure };
