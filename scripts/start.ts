@@ -13,11 +13,16 @@
  *
  * The skill's JSON log lines (LOG_LEVEL, default info) go to .local/speaker-helper.log, or to the file
  * SPEAKER_HELPER_LOG_FILE names, rewritten each run, so they never mix with the conversation.
+ *
+ * `--screen [hub|round|tv]` (hub when given alone) makes the Echo one with a screen: an Echo Show ('hub'),
+ * an Echo Spot ('round') or a Fire TV ('tv'). Each answer's screen (its APL RenderDocument) is drawn in a
+ * box under it, and `:tap <number or label>` presses a button on the last screen shown, as a touch does
+ * (a Fire TV has no touch: it shows what to say instead, and `:tap` is refused).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { ResponseEnvelope, ui } from 'ask-sdk-model';
+import type { interfaces, ResponseEnvelope, ui } from 'ask-sdk-model';
 import { readConfig } from '../lambda/src/config';
 import { createSkill } from '../lambda/src/index';
 import { createJsonLogger, parseLevel } from '../lambda/src/platform/logger';
@@ -31,6 +36,9 @@ import { createNearestSample, samplePhrases } from './local/nearest-sample';
 import type { NearestSample } from './local/nearest-sample';
 import { createTypedWords, modelPhrases } from './local/typed-words';
 import { modelPathFor, openPhrase, VirtualEcho } from './local/virtual-echo';
+import type { ScreenDevice } from './local/virtual-echo';
+import { screenText, tapTarget } from './local/screen-text';
+import type { ScreenData } from '../lambda/src/handlers/screen-directive';
 import { SUPPORTED_LOCALES } from '../lambda/src/i18n/translators';
 import { readFileSync } from 'node:fs';
 
@@ -42,6 +50,39 @@ function localeArgument(argv: readonly string[]): string {
     throw new Error(`--locale must be one of ${SUPPORTED_LOCALES.join(', ')}`);
   }
   return locale;
+}
+
+const SCREENS: readonly ScreenDevice[] = ['hub', 'round', 'tv'];
+const SCREEN_NAMES: Record<ScreenDevice, string> = {
+  hub: 'an Echo Show',
+  round: 'an Echo Spot (round)',
+  tv: 'a Fire TV (no touch)',
+};
+
+/** `--screen [hub|round|tv]` (or `--screen=tv`): the Echo has that screen; given alone, an Echo Show. */
+function screenArgument(argv: readonly string[]): ScreenDevice | undefined {
+  const joined = argv.find((a) => a.startsWith('--screen='));
+  const at = argv.indexOf('--screen');
+  if (joined === undefined && at < 0) return undefined;
+  const given = joined !== undefined ? joined.slice('--screen='.length) : argv[at + 1];
+  if (given === undefined || given.startsWith('--')) return 'hub';
+  const screen = SCREENS.find((s) => s === given);
+  if (!screen) throw new Error(`--screen must be one of ${SCREENS.join(', ')} (or nothing, for hub)`);
+  return screen;
+}
+
+/** What a response put on the screen: its RenderDocument's token and words, if it has one. */
+interface Shown {
+  token: string;
+  data: ScreenData;
+}
+function screenOfResponse(response: ResponseEnvelope): Shown | undefined {
+  const directive = response.response?.directives?.find(
+    (d) => d.type === 'Alexa.Presentation.APL.RenderDocument',
+  ) as interfaces.alexa.presentation.apl.RenderDocumentDirective | undefined;
+  const sources = directive?.datasources as { payload?: { screen?: ScreenData } } | undefined;
+  const data = sources?.payload?.screen;
+  return directive && data ? { token: directive.token ?? '', data } : undefined;
 }
 
 const LOCAL_DEFAULTS = {
@@ -111,6 +152,7 @@ function show(
 }
 
 async function main(): Promise<void> {
+  const screen = screenArgument(process.argv);
   for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) process.env[name] ??= value;
   const db = await startLocalDatabase('dynalite');
   const config = readConfig(process.env);
@@ -156,6 +198,7 @@ async function main(): Promise<void> {
     handler: (event) => skill.invoke(event),
     skillId: config.skillId,
     userId: LOCAL_USER,
+    ...(screen ? { screen } : {}),
     filter: (request) => {
       // What Alexa adds for a user who linked their Spotify account.
       if (!token) return;
@@ -186,6 +229,16 @@ async function main(): Promise<void> {
     print(`Spotify: the real Web API at ${config.spotifyApiUrl}, with the token from SPOTIFY_ACCESS_TOKEN.`);
   }
   if (!token) print('Running as a user who has not linked Spotify (--unlinked).');
+  if (screen === 'tv') {
+    print(
+      `Screen: ${SCREEN_NAMES[screen]}. Each answer's screen is drawn under it; it shows what to say, not buttons.`,
+    );
+  } else if (screen) {
+    print(`Screen: ${SCREEN_NAMES[screen]}. Each answer's screen is drawn under it.`);
+    print('  Press a button with :tap <number or label>, e.g. :tap 1 or :tap not sure');
+  } else {
+    print('To see the Echo Show screen too: npm start -- --screen [hub|round|tv], then :tap <button>.');
+  }
   const shownLog = path.relative(process.cwd(), LOG_FILE);
   print(
     `The skill's log lines (LOG_LEVEL=${parseLevel(config.logLevel)}) go to ${shownLog.startsWith('..') ? LOG_FILE : shownLog}.`,
@@ -197,6 +250,16 @@ async function main(): Promise<void> {
     output: interactive ? process.stdout : undefined,
   });
   const prompt = () => interactive && rl.prompt();
+  // The last screen shown, for :tap; the box fits the terminal when there is one.
+  let shown: Shown | undefined;
+  const boxWidth = Math.min(screen === 'round' ? 44 : 64, (process.stdout.columns || 80) - 2);
+  const answer = (response: ResponseEnvelope) => {
+    show(response, token !== undefined, print, opening);
+    shown = screen ? screenOfResponse(response) : undefined;
+    if (screen && shown) {
+      for (const line of screenText(shown.data, screen, boxWidth).split('\n')) print(`  ${line}`);
+    }
+  };
   rl.setPrompt('You: ');
   prompt();
   for await (const raw of rl) {
@@ -215,6 +278,33 @@ async function main(): Promise<void> {
         print(`  (every Spotify answer now waits ${Number(ms)} ms)`);
       } catch (error) {
         print(`  (${(error as Error).message})`);
+      }
+      print('');
+      prompt();
+      continue;
+    }
+    if (words === ':tap' || words.startsWith(':tap ')) {
+      try {
+        if (!screen) {
+          print('  (:tap presses a button on a screen: start with npm start -- --screen)');
+        } else if (screen === 'tv') {
+          const hint = shown?.data.hint ? ` ${shown.data.hint}` : '';
+          print(
+            `  (a Fire TV has no touch screen, so nothing can be tapped: say your answer instead.${hint})`,
+          );
+        } else if (!shown) {
+          print(`  (nothing on the screen to tap yet: say something first, e.g. "${opening}")`);
+        } else {
+          const target = tapTarget(shown.data, words.slice(':tap'.length));
+          if ('problem' in target) {
+            print(`  (${target.problem})`);
+          } else {
+            print(`  (tapped [${target.pressed.number}] ${target.pressed.label})`);
+            answer((await echo.touch(shown.token, target.pressed.arguments)).response);
+          }
+        }
+      } catch (error) {
+        print(`  (the local run failed: ${(error as Error).message})`);
       }
       print('');
       prompt();
@@ -255,7 +345,7 @@ async function main(): Promise<void> {
         }
       }
       const turn = await echo.perform(understood);
-      show(turn.response, token !== undefined, print, opening);
+      answer(turn.response);
     } catch (error) {
       print(`  (the local run failed: ${(error as Error).message})`);
     }

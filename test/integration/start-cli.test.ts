@@ -14,9 +14,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { FLOW } from '../../lambda/src/conversation/flow';
+import { buttonsOf } from '../../lambda/src/conversation/screen';
+import { freshProgress } from '../../lambda/src/conversation/transition';
 import { createNearestSample, samplePhrases } from '../../scripts/local/nearest-sample';
 import { MODEL_PATH } from '../../scripts/local/virtual-echo';
-import { stepWords, words, wordsIn } from '../support/conversation';
+import { stepOf, stepWords, words, wordsIn } from '../support/conversation';
 import { testEndpoint, uniqueTableName } from '../support/test-table';
 import { ENTRY, SECOND } from '../faults/fault-conversation';
 
@@ -87,6 +90,14 @@ function understood(run: Run, you: string): string {
 function expectNoLogLines(stdout: string): void {
   const json = stdout.split('\n').filter((line) => /^\s*\{.*\}\s*$/.test(line));
   expect(json).toEqual([]);
+}
+
+/** What the screen boxes of a turn say: their rows' text, joined, so wrapped words read whole. */
+function boxed(turn: Run['turns'][number]): string {
+  return turn.lines
+    .filter((line) => line.startsWith('  │'))
+    .map((line) => line.slice(4, -2).trim())
+    .join(' ');
 }
 
 const phrases = samplePhrases(MODEL_PATH);
@@ -190,4 +201,54 @@ describe('npm start', () => {
     expectNoLogLines(quiet.stdout);
     expect(quiet.log).toBe('');
   }, 60_000);
+
+  describe('with --screen', () => {
+    // The opening question's buttons, as the skill offers them: the number of "Won't pair" among them.
+    const opening = buttonsOf(FLOW, { progress: freshProgress(FLOW), pending: undefined });
+    const labels = opening.map((b) => words(`screen.buttons.${b.id}`));
+    const wontPair = opening.findIndex((b) => b.touch[1] === 'wont_pair') + 1;
+    const entry = FLOW.symptomEntry.wont_pair;
+    const afterNo = (stepOf(entry) as { no?: string }).no;
+    if (!afterNo) throw new Error(`"${entry}" has no "no" answer`);
+
+    it('draws each screen under its answer, and :tap presses a button by number or by label', async () => {
+      const no = words('screen.buttons.no');
+      const lines = ['open speaker helper', ':tap volume up', `:tap ${wontPair}`, `:tap ${no.toUpperCase()}`];
+      const run = await start([...lines, 'quit'], newUser(), ['--screen']);
+      expect(run.stdout).toContain('Screen: an Echo Show');
+
+      const first = turnFor(run, 'open speaker helper');
+      expect(first.lines.some((line) => line.startsWith('  ┌─ Echo Show '))).toBe(true);
+      labels.forEach((label, i) => expect(boxed(first)).toContain(`[${i + 1}] ${label}`));
+
+      // An unknown label: one line saying what can be tapped, and nothing sent.
+      const unknown = turnFor(run, ':tap volume up').lines.filter(Boolean);
+      expect(unknown).toHaveLength(1);
+      expect(unknown[0]).toContain('no button "volume up"');
+      for (const label of labels) expect(unknown[0]).toContain(label);
+
+      const byNumber = turnFor(run, `:tap ${wontPair}`);
+      expect(byNumber.lines[0]).toBe(`  (tapped [${wontPair}] ${labels[wontPair - 1]})`);
+      understood(run, `:tap ${wontPair}`);
+      expect(boxed(byNumber)).toContain(stepWords(entry).title);
+      expect(boxed(byNumber)).toContain(words('screen.position', { number: 2 }));
+
+      const byLabel = turnFor(run, `:tap ${no.toUpperCase()}`);
+      expect(byLabel.lines[0]).toMatch(/^ {2}\(tapped \[\d+\] .+\)$/);
+      expect(byLabel.lines[0]).toContain(`] ${no})`);
+      expect(boxed(byLabel)).toContain(stepWords(afterNo).title);
+    }, 60_000);
+
+    it('on a Fire TV (--screen tv) shows what to say instead of buttons, and refuses :tap', async () => {
+      const run = await start(['open speaker helper', ':tap 1', 'quit'], newUser(), ['--screen', 'tv']);
+      const first = turnFor(run, 'open speaker helper');
+      const quoted = labels.map((text) => words('screen.quote', { text }));
+      expect(boxed(first)).toContain(words('screen.say', { options: quoted }));
+      expect(boxed(first)).not.toMatch(/\[\d+\]/);
+      const refused = turnFor(run, ':tap 1').lines.filter(Boolean);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toContain('Fire TV has no touch');
+      expect(run.said).toHaveLength(1);
+    }, 60_000);
+  });
 });
