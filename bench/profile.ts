@@ -1,9 +1,10 @@
 /**
- * `npm run bench:profile [-- --cold N] [-- --turns N]`: where the time goes, for bench/FINDINGS.md. The same
- * set-up as `npm run bench`, with `node --cpu-prof` on both skills: N cold starts each (load + one
- * LaunchRequest), then one warm run of the scripted conversation. Prints self time by package and by
- * function, mapped through the bundles' source maps. The profiles stay in a temporary folder, which is
- * printed (and removed only with --clean). Nothing is written under bench/results/, so `--update` (which only
+ * `npm run bench:profile [-- --cold N] [-- --turns N] [-- --moving N]`: where the time goes, for
+ * bench/FINDINGS.md. The same set-up as `npm run bench`, with `node --cpu-prof` on both skills: N cold starts
+ * each (load + one LaunchRequest), then one warm run of the scripted conversation, and with `--moving N` a
+ * run of the moving-session mix with N users (ten turns each; baseline, ours, ours on an Echo Show).
+ * Prints self time by package and by function, mapped through the bundles' source maps. The profiles stay
+ * in a temporary folder, which is printed (and removed only with --clean). Nothing is written under bench/results/, so `--update` (which only
  * `npm run bench` takes) is refused here like any unknown option.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { formatSummary, summarize } from './lib/cpuprofile';
 import { BENCH_SKILL_ID, benchUserId, envelope, launch, newSessionId } from './lib/envelopes';
 import { measureWarm } from './lib/measure';
 import type { PerSkill } from './lib/measure';
+import { LANES, measureMoving } from './lib/moving';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -29,10 +31,10 @@ function option(name: string, fallback: number): number {
 function checkOptions(argv: readonly string[]): void {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
-    if (arg === '--cold' || arg === '--turns') i += 1;
+    if (arg === '--cold' || arg === '--turns' || arg === '--moving') i += 1;
     else if (arg !== '--clean' && arg !== '--')
       throw new Error(
-        `unknown argument ${arg} (known: --cold N, --turns N, --clean; profiles write nothing to update)`,
+        `unknown argument ${arg} (known: --cold N, --turns N, --moving N, --clean; profiles write nothing to update)`,
       );
   }
 }
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
   checkOptions(process.argv.slice(2));
   const coldRuns = option('--cold', 10);
   const turns = option('--turns', 1500);
+  const movingUsers = process.argv.includes('--moving') ? option('--moving', 150) : 0;
   const work = mkdtempSync(path.join(tmpdir(), 'speaker-helper-profile-'));
   let db: Peer | undefined;
   try {
@@ -101,7 +104,25 @@ async function main(): Promise<void> {
         },
       },
     );
+    if (movingUsers > 0) {
+      await measureMoving(
+        { dirs, env, db, failureWords: { ours: [], baseline: [] } },
+        {
+          users: movingUsers,
+          warmupUsers: 0,
+          maxMs: 240_000,
+          execArgv: Object.fromEntries(
+            LANES.map((lane) => [lane, ['--cpu-prof', '--cpu-prof-dir', profileDir('moving', lane)]]),
+          ),
+        },
+      );
+    }
     const maps: PerSkill<string> = { ours: `${bundles.ours}.map`, baseline: `${bundles.baseline}.map` };
+    for (const lane of movingUsers > 0 ? LANES : []) {
+      const map = lane === 'baseline' ? maps.baseline : maps.ours;
+      const summary = summarize(path.join(work, 'profiles', 'moving', lane), 'index.js', map);
+      console.log(`\n${formatSummary(`${lane}, moving session (${movingUsers * 10} turns)`, summary)}`);
+    }
     for (const phase of ['cold', 'warm']) {
       for (const skill of SKILLS) {
         const summary = summarize(path.join(work, 'profiles', phase, skill), 'index.js', maps[skill]);

@@ -6,6 +6,10 @@
  * - bundle size (bytes and gzip), and what our bundle is made of;
  * - cold start: fresh `node` processes loading the bundle and answering one LaunchRequest;
  * - warm turns: p50/p95/p99 over a long scripted conversation in one process per skill;
+ * - a moving-session mix (bench/lib/moving.ts): fresh users each run one ten-turn troubleshooting session
+ *   that moves through the flow; p50/p99 per turn type (ours changing progress or not, the baseline's write
+ *   turns, and by request kind), stdout and DynamoDB requests per turn, and the same mix on an Echo Show
+ *   (APL declared) for ours, with response bytes;
  * - DynamoDB requests per session and per turn, counted at dynalite by X-Amz-Target;
  * - memory after the warm run;
  * - the web server (`npm run serve`'s createServer, insecure-local) under autocannon load.
@@ -30,6 +34,7 @@ import { SKILLS, spawnTs, stageBundle } from './lib/children';
 import type { Peer, SkillName } from './lib/children';
 import { BENCH_SKILL_ID } from './lib/envelopes';
 import { dbStats, measureCold, measureServe, measureWarm, warmStats } from './lib/measure';
+import { measureMoving, movingStats, movingText } from './lib/moving';
 import type { PerSkill, ServeStats, Setup } from './lib/measure';
 import {
   coldStats,
@@ -50,6 +55,9 @@ interface Plan {
   coldSamples: number;
   warmTurns: number;
   warmupTurns: number;
+  /** Fresh users through the moving session (ten turns each), after `movingWarmupUsers` unmeasured ones. */
+  movingUsers: number;
+  movingWarmupUsers: number;
   serveSeconds: number;
   serveConnections: number;
   serveUsers: number;
@@ -60,6 +68,8 @@ const FULL: Plan = {
   coldSamples: 21,
   warmTurns: 2000,
   warmupTurns: 100,
+  movingUsers: 200,
+  movingWarmupUsers: 10,
   serveSeconds: 10,
   serveConnections: 4,
   serveUsers: 500,
@@ -70,6 +80,8 @@ const QUICK: Plan = {
   coldSamples: 3,
   warmTurns: 150,
   warmupTurns: 30,
+  movingUsers: 30,
+  movingWarmupUsers: 3,
   serveSeconds: 2,
   serveConnections: 4,
   serveUsers: 100,
@@ -183,6 +195,18 @@ async function main(): Promise<void> {
       maxMs: 180_000,
     });
 
+    step(
+      `moving session: ${plan.movingWarmupUsers} warm-up + ${plan.movingUsers} measured users × 10 turns, ` +
+        'baseline, ours and ours on an Echo Show in lock-step',
+    );
+    const moving = movingStats(
+      await measureMoving(setup, {
+        users: plan.movingUsers,
+        warmupUsers: plan.movingWarmupUsers,
+        maxMs: 240_000,
+      }),
+    );
+
     const serveOptions = {
       seconds: plan.serveSeconds,
       connections: plan.serveConnections,
@@ -214,6 +238,7 @@ async function main(): Promise<void> {
       db: per((s) => dbStats(warm.turns[s])),
       memory: per((s) => ({ rss: warm.memory[s].rss, heapUsed: warm.memory[s].heapUsed })),
       serve,
+      moving,
     };
     const targets = targetsOf(measured);
     const results: BenchResults = { ...measured, targets, summary: summaryOf(measured, targets) };
@@ -221,11 +246,13 @@ async function main(): Promise<void> {
     console.log('');
     console.log(textTable(measured, targets));
     console.log('');
+    console.log(movingText(moving));
+    console.log('');
     console.log('Our bundle by package (minified bytes):');
     for (const p of parts.slice(0, 8))
       console.log(`  ${p.name.padEnd(40)} ${(p.bytes / 1024).toFixed(0).padStart(5)} KiB`);
     console.log('');
-    for (const t of targets)
+    for (const t of [...targets, ...moving.targets])
       console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${t.value} (target ${t.limit})`);
     console.log('');
     console.log(results.summary);

@@ -124,18 +124,36 @@ handler(JSON.parse(process.argv[2]), contextFor(1)).then(
 );
 `;
 
-/** Warm turns: one long-lived process answering envelopes sent over IPC, timing each invocation. */
+/**
+ * Warm turns: one long-lived process answering envelopes sent over IPC, timing each invocation. It also
+ * counts the bytes the skill writes to stdout during each turn (its log line and EMF metric lines, which
+ * CloudWatch is paid for by the byte): process.stdout.write is wrapped, and everything still goes where it
+ * went before (/dev/null, synchronously), so the write costs stay inside the timed turn.
+ */
 const WARM_WORKER = `'use strict';
 ${CONTEXT_JS}
+let stdoutBytes = 0;
+const write = process.stdout.write;
+process.stdout.write = function (chunk, encoding) {
+  stdoutBytes += typeof chunk === 'string'
+    ? Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : 'utf8')
+    : chunk.length;
+  return write.apply(this, arguments);
+};
 const { handler } = require('./index.js');
 let n = 0;
 process.on('message', (message) => {
   if (message.type === 'turn') {
     n += 1;
+    const b = stdoutBytes;
     const t = hr();
     const c = process.cpuUsage();
     handler(message.event, contextFor(n)).then(
-      (response) => process.send({ type: 'turn', ms: since(t), cpuMs: cpuSince(c), response }),
+      (response) => {
+        const ms = since(t);
+        const cpuMs = cpuSince(c);
+        process.send({ type: 'turn', ms, cpuMs, stdoutBytes: stdoutBytes - b, response });
+      },
       (error) => process.send({ type: 'turn', error: failure(error) }),
     );
   } else if (message.type === 'memory') {

@@ -75,14 +75,37 @@ function requestOf(utterance: Utterance) {
   };
 }
 
+/** What the device declares: nothing (a voice-only Echo) or a screen (an Echo Show). */
+export type Device = 'voice' | 'screen';
+
+/**
+ * What an Echo Show adds to every request: the APL interface in supportedInterfaces and its viewport, as
+ * scripts/local/virtual-echo.ts `withScreen(request, 'hub')` builds them for the tests (1280×800, touch).
+ */
+const ECHO_SHOW = {
+  supportedInterfaces: { 'Alexa.Presentation.APL': { runtime: { maxVersion: '2024.3' } } },
+  viewport: {
+    mode: 'HUB',
+    shape: 'RECTANGLE',
+    pixelWidth: 1280,
+    pixelHeight: 800,
+    dpi: 160,
+    touch: ['SINGLE'],
+    currentPixelWidth: 1280,
+    currentPixelHeight: 800,
+  },
+};
+
 /** A full envelope for `utterance` at `place`, with everything Alexa puts in context.System. */
 export function envelope(
   utterance: Utterance,
   place: SessionPlace,
   skillId = BENCH_SKILL_ID,
+  device: Device = 'voice',
 ): RequestEnvelope {
   const application = { applicationId: skillId };
   const user = { userId: place.userId };
+  const screen = device === 'screen';
   const raw = {
     version: '1.0',
     session: {
@@ -96,10 +119,14 @@ export function envelope(
       System: {
         application,
         user,
-        device: { deviceId: `amzn1.ask.device.BENCH${place.userId.slice(-12)}`, supportedInterfaces: {} },
+        device: {
+          deviceId: `amzn1.ask.device.BENCH${place.userId.slice(-12)}`,
+          supportedInterfaces: screen ? ECHO_SHOW.supportedInterfaces : {},
+        },
         apiEndpoint: REFUSING_API_ENDPOINT,
         apiAccessToken: 'bench-api-access-token',
       },
+      ...(screen ? { Viewport: ECHO_SHOW.viewport } : {}),
     },
     request: requestOf(utterance),
   };
@@ -167,4 +194,46 @@ export const JOURNEYS: Utterance[][] = [
     intent('AMAZON.StartOverIntent'),
     intent('AMAZON.CancelIntent'),
   ],
+];
+
+/** The kinds of request the moving session is made of, as its per-turn-type figures name them. */
+export const MOVING_TURN_KINDS = ['launch', 'symptom', 'yes', 'no', 'help', 'repeat'] as const;
+export type MovingTurnKind = (typeof MOVING_TURN_KINDS)[number];
+
+/** The symptom the moving session opens with (a slot resolved to its id, as Alexa sends it). */
+export const MOVING_SYMPTOM = { id: 'cant_find', value: "alexa can't find my speaker" };
+
+/**
+ * The moving-session mix (issue 14): one real troubleshooting session that moves through the flow, ten
+ * turns, each user once. On lambda/src/conversation/flow.ts with a new user it goes:
+ *
+ *  1. launch: welcome, triage (new user: nothing stored, first save)          changes
+ *  2. "alexa can't find my speaker": worked_before                              changes
+ *  3. yes: reconnect, which quotes a voice command, so the speaker's name is asked first   changes
+ *  4. yes: taken as "no name"; reconnect's instruction, a hand-off: the session ends       changes
+ *  5. help ("Alexa, ask Speaker Helper for help"): opens a session, asks whether it worked  unchanged
+ *  6. no: forget_repair, a hand-off: the session ends                          changes
+ *  7. repeat: opens a session, says forget_repair's instruction again, ends    unchanged
+ *  8. yes ("…it worked"): opens a session, resolved, ends                      changes
+ *  9. no: opens a session; the journey was finished, so a fresh one, at triage  changes
+ * 10. repeat: triage's question again                                          unchanged
+ *
+ * No symptom keeps one session open through yes, yes: every check's "yes" leads to a hand-off (or to the
+ * name question before one), and a hand-off ends the session. So the session is let end where the skill
+ * ends it, and the user's next words reopen it the way the skill itself tells them to ("say: Alexa, tell
+ * Speaker Helper it worked, or it didn't"): a one-shot, an IntentRequest that opens a new session. That
+ * keeps the ten turns as ten measured turns (no extra LaunchRequests), and each reopening costs ours its
+ * one read of the session. Seven of the ten change progress.
+ */
+export const MOVING_SESSION: ReadonlyArray<{ kind: MovingTurnKind; utterance: Utterance }> = [
+  { kind: 'launch', utterance: launch },
+  { kind: 'symptom', utterance: symptom(MOVING_SYMPTOM.id, MOVING_SYMPTOM.value) },
+  { kind: 'yes', utterance: intent('AMAZON.YesIntent') },
+  { kind: 'yes', utterance: intent('AMAZON.YesIntent') },
+  { kind: 'help', utterance: intent('AMAZON.HelpIntent') },
+  { kind: 'no', utterance: intent('AMAZON.NoIntent') },
+  { kind: 'repeat', utterance: intent('AMAZON.RepeatIntent') },
+  { kind: 'yes', utterance: intent('AMAZON.YesIntent') },
+  { kind: 'no', utterance: intent('AMAZON.NoIntent') },
+  { kind: 'repeat', utterance: intent('AMAZON.RepeatIntent') },
 ];

@@ -32,7 +32,12 @@ export function speechOf(response: ResponseEnvelope | undefined): string {
   return speech?.ssml ?? speech?.text ?? '';
 }
 
-function assertHealthy(setup: Setup, skill: SkillName, response: ResponseEnvelope, what: string): void {
+export function assertHealthy(
+  setup: Setup,
+  skill: SkillName,
+  response: ResponseEnvelope,
+  what: string,
+): void {
   const speech = speechOf(response);
   const bad = setup.failureWords[skill].find((words) => speech.includes(words));
   if (bad) throw new Error(`${skill} answered ${what} with a failure ("${bad}"): the run is not valid`);
@@ -134,7 +139,7 @@ export const WRITE_OPERATIONS = new Set([
   'TransactWriteItems',
 ]);
 
-function split(now: OperationCounts, before: OperationCounts) {
+export function split(now: OperationCounts, before: OperationCounts) {
   let reads = 0;
   let writes = 0;
   let other = 0;
@@ -150,7 +155,7 @@ function split(now: OperationCounts, before: OperationCounts) {
 }
 
 /** JSON with sorted keys, so the same state always compares equal. */
-function stable(value: unknown): string {
+export function stable(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
@@ -161,12 +166,14 @@ function stable(value: unknown): string {
 }
 
 /** Where each skill keeps its persisted state in the session attributes. */
-const STATE_KEY: PerSkill<string> = { baseline: 'state', ours: 'progress' };
+export const STATE_KEY: PerSkill<string> = { baseline: 'state', ours: 'progress' };
 
-interface WarmReply {
+export interface WarmReply {
   type: 'turn';
   ms: number;
   cpuMs: number;
+  /** Bytes the skill wrote to stdout during the turn (log and EMF lines). */
+  stdoutBytes?: number;
   response?: ResponseEnvelope;
   error?: string;
 }

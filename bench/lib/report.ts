@@ -10,6 +10,8 @@ import type { BundleSize, PackageShare } from './bundles';
 import { ROOT } from './bundles';
 import type { SkillName } from './children';
 import type { ColdSample, DbStats, PerSkill, ServeStats, WarmStats } from './measure';
+import { movingMarkdown } from './moving';
+import type { MovingStats } from './moving';
 import { kib, median, mib, ms, ratio, round, times } from './stats';
 
 /** The committed results, rewritten only when asked with UPDATE_FLAG. */
@@ -82,6 +84,8 @@ export interface BenchResults {
   db: PerSkill<DbStats>;
   memory: PerSkill<{ rss: number; heapUsed: number }>;
   serve: PerSkill<ServeStats>;
+  /** The moving-session mix and its screen-device variant, with the mix's own targets. */
+  moving: MovingStats;
   targets: Target[];
   summary: string;
 }
@@ -236,7 +240,15 @@ export function summaryOf(r: Measured, targets: Target[]): string {
   const passed = targets.filter((t) => t.pass).length;
   const parts = targets.map((t) => `${t.name} ${t.value} ${verdict(t.pass)}`);
   const rps = times(ratio(r.serve.ours.requestsPerSecond, r.serve.baseline.requestsPerSecond));
-  return `Summary: ${parts.join(' · ')} · serve ${rps} baseline req/s — ${passed}/${targets.length} targets met`;
+  const moving = r.moving.targets;
+  const movingPassed = moving.filter((t) => t.pass).length;
+  const movingParts = moving.map(
+    (t) => `${t.name.replace('moving mix: ', '')} ${t.value} ${verdict(t.pass)}`,
+  );
+  return (
+    `Summary: ${parts.join(' · ')} · serve ${rps} baseline req/s — ${passed}/${targets.length} targets met. ` +
+    `Moving mix: ${movingParts.join(' · ')} — ${movingPassed}/${moving.length} met`
+  );
 }
 
 export function textTable(r: Measured, targets: Target[]): string {
@@ -270,6 +282,7 @@ function markdown(r: BenchResults): string {
     '',
     r.summary,
     '',
+    movingMarkdown(r.moving),
     '## Our bundle by package (esbuild metafile, minified bytes)',
     '',
     '| package | bytes | share |',
