@@ -5,7 +5,7 @@ import { assertFlow } from './conversation/flow-check';
 import { MUSIC_KEYS } from './conversation/music';
 import { FLOW } from './conversation/flow';
 import type { Flow } from './conversation/types';
-import { createTranslators } from './i18n/translators';
+import { createTranslators, DEFAULT_LOCALE, translatorFor } from './i18n/translators';
 import type { Translator } from './i18n/translators';
 import type { Logger } from './platform/logger';
 import { noMetrics } from './platform/metrics';
@@ -125,17 +125,22 @@ function attributesManagerFor(requestEnvelope: RequestEnvelope): HandlerInput['a
 }
 
 /**
- * Builds the skill once per process (a Lambda container or the local runner). The flow and every
- * locale's words are checked here, so a broken flow fails at start-up, not in a user's conversation.
+ * Builds the skill once per process (a Lambda container or the local runner). The flow and the default
+ * locale's words are checked here, so a broken flow fails at start-up, not in a user's conversation; every
+ * other locale is checked when its words are first loaded (a cold start loads only the locales it meets),
+ * and every locale in a test. Translators passed in are all checked here.
  */
 export function buildSkill(options: SkillOptions): Skill {
   const flow = options.flow ?? FLOW;
-  const translators = options.translators ?? createTranslators();
-  for (const [locale, translator] of translators) {
-    assertFlow(flow, (key) => translator.has(key), locale);
+  const check = (translator: Translator) => {
+    assertFlow(flow, (key) => translator.has(key), translator.locale);
     const missing = HANDLER_KEYS.filter((key) => !translator.has(key));
-    if (missing.length > 0) throw new Error(`Missing text for ${locale}: ${missing.join(', ')}`);
-  }
+    if (missing.length > 0) throw new Error(`Missing text for ${translator.locale}: ${missing.join(', ')}`);
+  };
+  const translators = options.translators ?? createTranslators(undefined, { onLoad: check });
+  if (options.translators) for (const translator of translators.values()) check(translator);
+  // Loading the default locale's words runs `check` on them now, at start-up.
+  else translatorFor(translators, DEFAULT_LOCALE).has('welcome.new');
   const now = options.now ?? Date.now;
   const { budgetMs = SPOTIFY_BUDGET_MS, ...timing } = options.spotifyTiming ?? {};
   const music = options.spotify

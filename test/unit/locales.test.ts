@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import en from '../../lambda/src/i18n/locales/en.json';
-import { createTranslators, RESOURCES, SUPPORTED_LOCALES } from '../../lambda/src/i18n/translators';
+import { createTranslators, resourcesOf, SUPPORTED_LOCALES } from '../../lambda/src/i18n/translators';
 import type { InteractionModelFile } from '../support/model';
 import { MANIFEST_PATH, MODEL_PATH } from '../support/model';
 
@@ -107,7 +107,7 @@ describe('the words agree', () => {
       const exact = new Map(leaves(en));
       const base = new Map(leaves(en).map(([k, v]) => [k.replace(/_(zero|one|two|few|many|other)$/, ''), v]));
       const problems: string[] = [];
-      for (const [key, text] of leaves(RESOURCES[locale])) {
+      for (const [key, text] of leaves(resourcesOf(locale))) {
         const stem = key.replace(/_(zero|one|two|few|many|other)$/, '');
         // A plural form the English has ("one step") is compared with it; another language's own forms with "other".
         const english = exact.get(key) ?? base.get(stem) ?? exact.get(`${stem}_other`);
@@ -131,7 +131,7 @@ describe('the words agree', () => {
   it.each([...SUPPORTED_LOCALES].filter((l) => language(l) !== 'en'))(
     '%s: no English left in what the skill says',
     (locale) => {
-      const leaking = leaves(RESOURCES[locale])
+      const leaking = leaves(resourcesOf(locale))
         .filter(([key]) => !key.startsWith('music.') || key !== 'music.devices')
         .filter(([, text]) =>
           ENGLISH_WORDS.test(text.replace(/Speaker Helper|Spotify|Echo|Bluetooth|JBL Flip \d/g, '')),

@@ -1,3 +1,5 @@
+import { createEmfMetrics } from '../../lambda/src/platform/metrics';
+import { DIMENSION, METRIC, METRICS_SERVICE } from '../../lambda/src/platform/metric-names';
 import type { Logger } from '../../lambda/src/platform/logger';
 import {
   LOG_LIMITS,
@@ -146,6 +148,24 @@ describe.each([
     const fields = { requestId: 'amzn1.echo-api.request.1', latencyMs: 12, saved: true, step: 'triage' };
     captured.logger.info('turn', fields);
     expect(checkLine(captured.lines[0] as string)).toMatchObject({ message: 'turn', ...fields });
+  });
+
+  it('writes a turn’s metrics on the same line, as an EMF document, with no other line', () => {
+    const metrics = createEmfMetrics({ write: (line) => captured.lines.push(line) });
+    metrics.count(METRIC.turns);
+    metrics.count(METRIC.stepOutcome, { [DIMENSION.step]: 'pair_new', [DIMENSION.outcome]: 'no' });
+    captured.logger.info('turn', { step: 'app_state', outcome: 'no' }, metrics.flush());
+    expect(captured.lines).toHaveLength(1);
+    const line = checkLine(captured.lines[0] as string) as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
+    };
+    // The log fields as they were, and beside them what CloudWatch reads the metrics from.
+    expect(line).toMatchObject({ message: 'turn', step: 'app_state', outcome: 'no' });
+    expect(line).toMatchObject({ service: METRICS_SERVICE, Step: 'pair_new', Outcome: 'no', Turns: 1 });
+    expect(line._aws.CloudWatchMetrics.map((d) => d.Dimensions)).toEqual([
+      [['service']],
+      [['service', 'Step', 'Outcome']],
+    ]);
   });
 
   it('keeps the first levels of an exception chain: names, messages and causes', () => {

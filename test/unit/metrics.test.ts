@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createEmfMetrics } from '../../lambda/src/platform/metrics';
-import type { SkillMetrics } from '../../lambda/src/platform/metrics';
+import type { MetricFields, SkillMetrics } from '../../lambda/src/platform/metrics';
 import {
   DIMENSION,
   METRIC,
@@ -8,7 +8,7 @@ import {
   METRICS_SERVICE,
 } from '../../lambda/src/platform/metric-names';
 
-interface EmfLine {
+interface EmfDocument {
   _aws: {
     Timestamp: number;
     CloudWatchMetrics: {
@@ -20,11 +20,34 @@ interface EmfLine {
   [field: string]: unknown;
 }
 
-/**
- * The EMF lines `run` writes to stdout. Powertools writes through its own Console on process.stdout
- * (not jest's console) unless POWERTOOLS_DEV is set, which would also disable metrics: so it is unset here.
- */
-function emfLines(run: () => void): EmfLine[] {
+/** A metric as CloudWatch extracts it from an EMF document: its name, unit, value and dimension values. */
+interface Extracted {
+  namespace: string;
+  name: string;
+  unit: string;
+  value: unknown;
+  dimensions: Record<string, unknown>;
+}
+
+/** What CloudWatch reads out of EMF documents (EMF specification: values and dimensions from the root). */
+function extract(documents: EmfDocument[]): Extracted[] {
+  const out: Extracted[] = [];
+  for (const doc of documents)
+    for (const directive of doc._aws.CloudWatchMetrics)
+      for (const metric of directive.Metrics)
+        for (const set of directive.Dimensions)
+          out.push({
+            namespace: directive.Namespace,
+            name: metric.Name,
+            unit: metric.Unit,
+            value: doc[metric.Name],
+            dimensions: Object.fromEntries(set.map((key) => [key, doc[key]])),
+          });
+  return out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** EMF lines Powertools Metrics writes to stdout (POWERTOOLS_DEV unset, or it would not write them). */
+function powertoolsLines(run: () => void): EmfDocument[] {
   const saved = { dev: process.env.POWERTOOLS_DEV, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
   delete process.env.POWERTOOLS_DEV;
   delete process.env.POWERTOOLS_METRICS_DISABLED;
@@ -44,15 +67,12 @@ function emfLines(run: () => void): EmfLine[] {
     .join('')
     .split('\n')
     .filter((line) => line.trim().length > 0)
-    .map((line) => JSON.parse(line) as EmfLine)
+    .map((line) => JSON.parse(line) as EmfDocument)
     .filter((line) => line._aws !== undefined);
 }
 
-/** What differs only by the clock (and latency values) goes; the rest must be the same. */
-const withoutTimestamp = (line: EmfLine) => ({ ...line, _aws: { ...line._aws, Timestamp: 0 } });
-
-/** The implementation before R1, kept as the reference: a new single-metric instance per dimensioned count. */
-function freshSingleMetricPerCount(): SkillMetrics {
+/** The implementation the dashboard was built against: Powertools Metrics, a single metric per dimensioned count. */
+function powertools(): SkillMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
   return {
     count: (name, dimensions) => {
@@ -65,87 +85,119 @@ function freshSingleMetricPerCount(): SkillMetrics {
       single.addMetric(name, MetricUnit.Count, 1);
     },
     milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-    flush: () => metrics.publishStoredMetrics(),
+    flush: () => {
+      metrics.publishStoredMetrics();
+      return undefined;
+    },
   };
 }
 
-/** A turn's worth of metric calls, as the handlers make them. */
-function turn(metrics: SkillMetrics): void {
-  metrics.count(METRIC.turns);
-  metrics.count(METRIC.stepOutcome, { [DIMENSION.step]: 'power-cycle', [DIMENSION.outcome]: 'no' });
-  metrics.count(METRIC.spotifyHandoff, { [DIMENSION.result]: 'moved' });
-  metrics.count(METRIC.fixed, { [DIMENSION.step]: 'forget-and-repair' });
-  metrics.milliseconds(METRIC.turnLatency, 12);
-  metrics.flush();
+/** Ours, with the documents it returns and the lines it writes on its own collected. */
+function ours(): { metrics: SkillMetrics; documents: () => EmfDocument[]; lines: EmfDocument[] } {
+  const lines: EmfDocument[] = [];
+  const returned: MetricFields[] = [];
+  const metrics = createEmfMetrics({ write: (line) => lines.push(JSON.parse(line) as EmfDocument) });
+  const flush = metrics.flush.bind(metrics);
+  metrics.flush = () => {
+    const fields = flush();
+    if (fields) returned.push(fields);
+    return fields;
+  };
+  return { metrics, lines, documents: () => [...(returned as EmfDocument[]), ...lines] };
 }
 
-const dimensionSets = (line: EmfLine) => line._aws.CloudWatchMetrics.map((m) => m.Dimensions);
-const metricNames = (line: EmfLine) =>
-  line._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((x) => x.Name));
+type Turn = (metrics: SkillMetrics) => void;
+
+/** Turns as the handlers record them. */
+const TURNS: Record<string, Turn> = {
+  'a plain turn': (m) => {
+    m.count(METRIC.turns);
+    m.milliseconds(METRIC.turnLatency, 2.5);
+  },
+  'an answered step': (m) => {
+    m.count(METRIC.turns);
+    m.milliseconds(METRIC.turnLatency, 3);
+    m.count(METRIC.stepOutcome, { [DIMENSION.step]: 'pair_new', [DIMENSION.outcome]: 'no' });
+  },
+  'a fix': (m) => {
+    m.count(METRIC.turns);
+    m.milliseconds(METRIC.turnLatency, 4);
+    m.count(METRIC.stepOutcome, { [DIMENSION.step]: 'reconnect', [DIMENSION.outcome]: 'yes' });
+    m.count(METRIC.fixed, { [DIMENSION.step]: 'reconnect' });
+  },
+  'a music hand-off with storage trouble': (m) => {
+    m.count(METRIC.turns);
+    m.milliseconds(METRIC.turnLatency, 1200);
+    m.count(METRIC.spotifyHandoff, { [DIMENSION.result]: 'moved' });
+    m.count(METRIC.storageErrors);
+  },
+  'dimensions that cannot share a line': (m) => {
+    m.count(METRIC.stepOutcome, { [DIMENSION.step]: 'a', [DIMENSION.outcome]: 'yes' });
+    m.count(METRIC.fixed, { [DIMENSION.step]: 'b' });
+  },
+};
 
 describe('createEmfMetrics', () => {
-  it('gives each dimensioned count its own dimensions, with none left over from the count before', () => {
-    const metrics = createEmfMetrics();
-    const lines = emfLines(() => {
-      metrics.count(METRIC.stepOutcome, { [DIMENSION.step]: 'power-cycle', [DIMENSION.outcome]: 'yes' });
-      metrics.count(METRIC.spotifyHandoff, { [DIMENSION.result]: 'moved' });
-    });
+  it.each(Object.entries(TURNS))(
+    '%s: CloudWatch reads the same metrics as from Powertools Metrics',
+    (_name, turn) => {
+      const expected = extract(
+        powertoolsLines(() => {
+          const m = powertools();
+          turn(m);
+          m.flush();
+        }),
+      );
+      expect(expected.length).toBeGreaterThan(0);
+      const o = ours();
+      turn(o.metrics);
+      o.metrics.flush();
+      expect(extract(o.documents())).toEqual(expected);
+    },
+  );
 
-    expect(lines).toHaveLength(2);
-    const [first, second] = lines as [EmfLine, EmfLine];
-    expect(dimensionSets(first)).toEqual([[['service', 'Step', 'Outcome']]]);
-    expect(metricNames(first)).toEqual(['StepOutcome']);
-    expect(first).toMatchObject({
-      service: METRICS_SERVICE,
-      Step: 'power-cycle',
-      Outcome: 'yes',
-      StepOutcome: 1,
-    });
-    expect(first._aws.CloudWatchMetrics[0]?.Namespace).toBe(METRICS_NAMESPACE);
-
-    expect(dimensionSets(second)).toEqual([[['service', 'Result']]]);
-    expect(metricNames(second)).toEqual(['SpotifyHandoff']);
-    expect(second).toMatchObject({ service: METRICS_SERVICE, Result: 'moved', SpotifyHandoff: 1 });
-    expect(second).not.toHaveProperty('Step');
-    expect(second).not.toHaveProperty('Outcome');
-    expect(second).not.toHaveProperty('StepOutcome');
-  });
-
-  it('writes the same EMF lines as a new single-metric instance per count did, turn after turn', () => {
-    const before = emfLines(() => {
-      const metrics = freshSingleMetricPerCount();
-      turn(metrics);
-      turn(metrics);
-    });
-    const after = emfLines(() => {
-      const metrics = createEmfMetrics();
-      turn(metrics);
-      turn(metrics);
-    });
-
-    // Per turn: StepOutcome, SpotifyHandoff and Fixed on their own lines, then Turns + TurnLatency.
-    expect(after).toHaveLength(8);
-    expect(after.map(withoutTimestamp)).toEqual(before.map(withoutTimestamp));
-    expect(after.slice(0, 4).map(metricNames)).toEqual([
-      ['StepOutcome'],
-      ['SpotifyHandoff'],
-      ['Fixed'],
-      ['Turns', 'TurnLatency'],
+  it('puts a turn’s metrics in one document, one directive per dimension set', () => {
+    const o = ours();
+    TURNS['a fix']?.(o.metrics);
+    const fields = o.metrics.flush() as EmfDocument;
+    expect(o.lines).toEqual([]);
+    expect(fields._aws.CloudWatchMetrics.map((d) => d.Dimensions)).toEqual([
+      [['service']],
+      [['service', 'Step', 'Outcome']],
+      [['service', 'Step']],
     ]);
-    expect(dimensionSets(after[3] as EmfLine)).toEqual([[['service']]]);
+    expect(fields).toMatchObject({ service: METRICS_SERVICE, Step: 'reconnect', Turns: 1, Fixed: 1 });
   });
 
-  it('does not carry dimensions over from a count that failed before publishing', () => {
-    const metrics = createEmfMetrics();
-    // EMF allows at most 29 dimensions besides service: Powertools throws on the 30th.
-    const tooMany = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`D${i}`, 'x']));
-    const lines = emfLines(() => {
-      expect(() => metrics.count(METRIC.gaveUp, tooMany)).toThrow(RangeError);
-      metrics.count(METRIC.gaveUp, { [DIMENSION.step]: 'reset' });
-    });
+  it('writes a metric whose dimension value clashes on a line of its own', () => {
+    const o = ours();
+    TURNS['dimensions that cannot share a line']?.(o.metrics);
+    const fields = o.metrics.flush() as EmfDocument;
+    expect(fields).toMatchObject({ Step: 'a', StepOutcome: 1 });
+    expect(o.lines).toHaveLength(1);
+    expect(o.lines[0]).toMatchObject({ Step: 'b', Fixed: 1 });
+    expect(o.lines[0]).not.toHaveProperty('StepOutcome');
+  });
 
-    expect(lines).toHaveLength(1);
-    expect(dimensionSets(lines[0] as EmfLine)).toEqual([[['service', 'Step']]]);
-    expect(lines[0]).not.toHaveProperty('D0');
+  it('starts each request empty', () => {
+    const o = ours();
+    TURNS['a fix']?.(o.metrics);
+    o.metrics.flush();
+    expect(o.metrics.flush()).toBeUndefined();
+    o.metrics.count(METRIC.gaveUp, { [DIMENSION.step]: 'reset' });
+    const fields = o.metrics.flush() as EmfDocument;
+    expect(fields).not.toHaveProperty('Fixed');
+    expect(fields).not.toHaveProperty('Turns');
+    expect(fields._aws.CloudWatchMetrics.map((d) => d.Dimensions)).toEqual([[['service', 'Step']]]);
+  });
+
+  it('refuses more dimensions than EMF allows, and keeps nothing of the refused count', () => {
+    const o = ours();
+    const tooMany = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`D${i}`, 'x']));
+    expect(() => o.metrics.count(METRIC.gaveUp, tooMany)).toThrow(RangeError);
+    o.metrics.count(METRIC.gaveUp, { [DIMENSION.step]: 'reset' });
+    const fields = o.metrics.flush() as EmfDocument;
+    expect(fields).not.toHaveProperty('D0');
+    expect(fields._aws.CloudWatchMetrics.map((d) => d.Dimensions)).toEqual([[['service', 'Step']]]);
   });
 });

@@ -18,7 +18,7 @@ import type { Translator } from '../i18n/translators';
 import { translatorFor } from '../i18n/translators';
 import { DIMENSION, METRIC } from '../platform/metric-names';
 import type { LogFields } from '../platform/logger';
-import type { SkillMetrics } from '../platform/metrics';
+import type { MetricFields, SkillMetrics } from '../platform/metrics';
 import type { ProgressiveSender } from '../platform/progressive-response';
 import { userKeyOf } from '../state/user-key';
 import { intentToEvent } from './events';
@@ -171,8 +171,8 @@ function eventOf(input: HandlerInput): ConversationEvent | MusicEvent | TouchEve
   return intentToEvent(request as IntentRequest);
 }
 
-/** The turn's metrics: one EMF line for the turn, plus one per dimensioned count. */
-function recordTurn(metrics: SkillMetrics, facts: TurnFacts, ms: number): void {
+/** The turn's metrics, as EMF fields for the turn's log line. */
+function recordTurn(metrics: SkillMetrics, facts: TurnFacts, ms: number): MetricFields | undefined {
   metrics.count(METRIC.turns);
   metrics.milliseconds(METRIC.turnLatency, ms);
   const { answered, fixedBy, gaveUpAt, music } = facts;
@@ -186,7 +186,7 @@ function recordTurn(metrics: SkillMetrics, facts: TurnFacts, ms: number): void {
   if (facts.safetyStop) metrics.count(METRIC.safetyStops);
   if (music) metrics.count(METRIC.spotifyHandoff, { [DIMENSION.result]: music });
   if (facts.storageTrouble) metrics.count(METRIC.storageErrors);
-  metrics.flush();
+  return metrics.flush();
 }
 
 /** Requests that are one turn of the conversation: what was said, or a button pressed on a screen. */
@@ -244,22 +244,27 @@ export function conversationHandler(deps: HandlerDeps): RequestHandler {
       if (words.reprompt) builder.reprompt(words.reprompt);
       else builder.withShouldEndSession(true);
       const ms = deps.now() - started;
-      recordTurn(deps.metrics, turn.facts, ms);
-      deps.logger.info('turn', {
-        requestId: env.request.requestId,
-        requestType: env.request.type,
-        intent: env.request.type === 'IntentRequest' ? env.request.intent.name : undefined,
-        event: event.type === 'touch' ? `touch:${turn.shown.event.type}` : event.type,
-        step: turn.stepId,
-        outcome: turn.facts.answered?.outcome,
-        answeredStep: turn.facts.answered?.step,
-        fixed: turn.facts.fixedBy !== undefined,
-        music: turn.facts.music,
-        saved: turn.saved,
-        storageTrouble: turn.facts.storageTrouble || undefined,
-        user: userKeyOf(request.userId).slice(0, 12),
-        latencyMs: ms,
-      });
+      // One line per turn: the log fields and the turn's metrics together.
+      const metrics = recordTurn(deps.metrics, turn.facts, ms);
+      deps.logger.info(
+        'turn',
+        {
+          requestId: env.request.requestId,
+          requestType: env.request.type,
+          intent: env.request.type === 'IntentRequest' ? env.request.intent.name : undefined,
+          event: event.type === 'touch' ? `touch:${turn.shown.event.type}` : event.type,
+          step: turn.stepId,
+          outcome: turn.facts.answered?.outcome,
+          answeredStep: turn.facts.answered?.step,
+          fixed: turn.facts.fixedBy !== undefined,
+          music: turn.facts.music,
+          saved: turn.saved,
+          storageTrouble: turn.facts.storageTrouble || undefined,
+          user: userKeyOf(request.userId).slice(0, 12),
+          latencyMs: ms,
+        },
+        metrics,
+      );
       return builder.getResponse();
     },
   };
@@ -298,14 +303,17 @@ export function quietHandler(deps: HandlerDeps): RequestHandler {
         progress.status === 'active'
       ) {
         deps.metrics.count(METRIC.gaveUp, { [DIMENSION.step]: progress.stepId });
-        deps.metrics.flush();
       }
+      const metrics = deps.metrics.flush();
       if (request.type === 'SessionEndedRequest' && request.reason === 'ERROR') {
-        deps.logger.warn('session ended with an error', { ...fields, errorMessage: error?.message });
+        deps.logger.warn('session ended with an error', {
+          ...fields,
+          errorMessage: error?.message,
+        });
       } else if (request.type === 'System.ExceptionEncountered') {
         deps.logger.error('Alexa reported an error with a response', { ...fields, cause: request.cause });
       } else {
-        deps.logger.info('request without a spoken answer', fields);
+        deps.logger.info('request without a spoken answer', fields, metrics);
       }
       return input.responseBuilder.getResponse();
     },

@@ -1,47 +1,38 @@
 import i18next from 'i18next';
-import en from './locales/en.json';
-import enAU from './locales/en-AU.json';
-import enCA from './locales/en-CA.json';
-import enGB from './locales/en-GB.json';
-import enIN from './locales/en-IN.json';
-import enUS from './locales/en-US.json';
-import de from './locales/de.json';
-import deDE from './locales/de-DE.json';
-import it from './locales/it.json';
-import itIT from './locales/it-IT.json';
-import fr from './locales/fr.json';
-import frFR from './locales/fr-FR.json';
-import frCA from './locales/fr-CA.json';
-import pt from './locales/pt.json';
-import ptBR from './locales/pt-BR.json';
-import es from './locales/es.json';
-import esES from './locales/es-ES.json';
-import esMX from './locales/es-MX.json';
-import esUS from './locales/es-US.json';
-import ja from './locales/ja.json';
-import jaJP from './locales/ja-JP.json';
 
 /**
  * The words per language, and each locale's thin regional override of them (spelling, units): a locale
- * speaks its language's words with its own differences laid over them.
+ * speaks its language's words with its own differences laid over them. Loaded on first use with
+ * `require`, which the bundler wraps in a function: a cold start builds only the words of the locales it
+ * meets (one, usually), not all fourteen.
  */
-const LANGUAGES: Record<string, object> = { en, de, it, fr, pt, es, ja };
-const REGIONAL: Record<string, object> = {
-  'en-US': enUS,
-  'en-GB': enGB,
-  'en-CA': enCA,
-  'en-AU': enAU,
-  'en-IN': enIN,
-  'de-DE': deDE,
-  'it-IT': itIT,
-  'fr-FR': frFR,
-  'fr-CA': frCA,
-  'pt-BR': ptBR,
-  'es-ES': esES,
-  'es-MX': esMX,
-  'es-US': esUS,
-  'ja-JP': jaJP,
+/* eslint-disable @typescript-eslint/no-require-imports */
+const LANGUAGES: Record<string, () => object> = {
+  en: () => require('./locales/en.json') as object,
+  de: () => require('./locales/de.json') as object,
+  it: () => require('./locales/it.json') as object,
+  fr: () => require('./locales/fr.json') as object,
+  pt: () => require('./locales/pt.json') as object,
+  es: () => require('./locales/es.json') as object,
+  ja: () => require('./locales/ja.json') as object,
 };
+const REGIONAL: Record<string, () => object> = {
+  'en-US': () => require('./locales/en-US.json') as object,
+  'en-GB': () => require('./locales/en-GB.json') as object,
+  'en-CA': () => require('./locales/en-CA.json') as object,
+  'en-AU': () => require('./locales/en-AU.json') as object,
+  'en-IN': () => require('./locales/en-IN.json') as object,
+  'de-DE': () => require('./locales/de-DE.json') as object,
+  'it-IT': () => require('./locales/it-IT.json') as object,
+  'fr-FR': () => require('./locales/fr-FR.json') as object,
+  'fr-CA': () => require('./locales/fr-CA.json') as object,
+  'pt-BR': () => require('./locales/pt-BR.json') as object,
+  'es-ES': () => require('./locales/es-ES.json') as object,
+  'es-MX': () => require('./locales/es-MX.json') as object,
+  'es-US': () => require('./locales/es-US.json') as object,
+  'ja-JP': () => require('./locales/ja-JP.json') as object,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Deep merge of plain objects: `over` wins, its strings replace, its objects merge. */
 function overlay(base: object, over: object): object {
@@ -56,15 +47,16 @@ function overlay(base: object, over: object): object {
   return merged;
 }
 
-/** Every locale the skill speaks, with its resources bundled into the Lambda. */
-export const RESOURCES: Record<string, object> = Object.fromEntries(
-  Object.entries(REGIONAL).map(([locale, over]) => {
-    const base = LANGUAGES[locale.split('-')[0] as string];
-    if (!base) throw new Error(`No words for the language of ${locale}`);
-    return [locale, overlay(base, over)];
-  }),
-);
-export const SUPPORTED_LOCALES = Object.keys(RESOURCES);
+/** Every locale the skill speaks (its words are bundled into the Lambda). */
+export const SUPPORTED_LOCALES = Object.keys(REGIONAL);
+
+/** A locale's words: its language's, with its regional differences laid over them. */
+export function resourcesOf(locale: string): object {
+  const over = REGIONAL[locale];
+  const base = LANGUAGES[locale.split('-')[0] as string];
+  if (!over || !base) throw new Error(`No words for ${locale}`);
+  return overlay(base(), over());
+}
 
 /**
  * Languages in which Alexa's Bluetooth voice commands ("Alexa, connect to …", "Alexa, disconnect") are
@@ -85,57 +77,104 @@ export interface Translator {
   has(key: string): boolean;
 }
 
+export interface TranslatorOptions {
+  /** Runs once when a locale's words are first loaded, e.g. to check the flow has all its sentences. */
+  onLoad?: (translator: Translator) => void;
+}
+
 /**
- * One i18next instance per locale, created once at start-up and passed in. A global i18next
- * re-initialised per request can answer one user in another user's language under concurrency.
+ * One i18next instance per locale, created once (on the locale's first sentence) and passed in. A global
+ * i18next re-initialised per request can answer one user in another user's language under concurrency.
+ * `resources` replaces the bundled words (tests); by default each locale's are loaded when first needed.
  */
-export function createTranslators(resources: Record<string, object> = RESOURCES): Map<string, Translator> {
+export function createTranslators(
+  resources?: Record<string, object>,
+  options: TranslatorOptions = {},
+): Map<string, Translator> {
   const translators = new Map<string, Translator>();
-  for (const [locale, translation] of Object.entries(resources)) {
-    const pluralCategories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
-    const instance = i18next.createInstance();
-    void instance.init({
-      lng: locale,
-      fallbackLng: false,
-      resources: { [locale]: { translation } },
-      initAsync: false,
-      interpolation: { escapeValue: false },
-      returnNull: false,
-    });
-    // i18next's lookup, nesting scan and interpolation showed in the warm profile, for the same few sentences
-    // turn after turn: remember each result. The cache is per translator, so locales never share an entry.
-    const cache = new Map<string, string>();
-    const translate = (key: string, params: Record<string, string | number | string[]>) =>
-      instance.t(key, params) as string;
-    translators.set(locale, {
-      locale,
-      voiceCommands: VOICE_COMMANDS[locale.split('-')[0] as string] === true,
-      t: (key, given) => {
-        const params = given ?? {};
-        if (!cacheable(params)) return translate(key, params);
-        // No key has a NUL, and JSON escapes it, so the separator keeps key and params apart.
-        const id = `${key}\u0000${JSON.stringify(params)}`;
-        let text = cache.get(id);
-        if (text === undefined) {
-          text = translate(key, params);
-          if (cache.size >= TRANSLATION_CACHE_LIMIT) cache.clear();
-          cache.set(id, text);
-        }
-        return text;
-      },
-      // Only plain strings count: a key that names an object or an empty string is not translated text.
-      has: (key) => {
-        const text = (k: string) => {
-          const value: unknown = instance.getResource(locale, 'translation', k);
-          return typeof value === 'string' && value.trim().length > 0;
-        };
-        // A sentence that depends on a count is translated as plural forms: every form this language has
-        // (French and Portuguese add "many", Japanese has only "other"), or i18next answers with the key.
-        return text(key) || pluralCategories.every((category) => text(`${key}_${category}`));
-      },
-    });
+  const locales = resources ? Object.keys(resources) : SUPPORTED_LOCALES;
+  for (const locale of locales) {
+    const words = resources ? () => resources[locale] as object : () => resourcesOf(locale);
+    translators.set(locale, lazyTranslator(locale, words, options.onLoad));
   }
   return translators;
+}
+
+interface Loaded {
+  t: Translator['t'];
+  has: Translator['has'];
+}
+
+/** A translator whose i18next instance is made on first use, then kept. */
+function lazyTranslator(
+  locale: string,
+  words: () => object,
+  onLoad: ((translator: Translator) => void) | undefined,
+): Translator {
+  let loaded: Loaded | undefined;
+  const load = (): Loaded => {
+    if (loaded) return loaded;
+    const made = loadTranslator(locale, words());
+    loaded = made;
+    try {
+      onLoad?.(translator);
+    } catch (error) {
+      // A locale that fails its check is not used half-checked: the next use checks it again.
+      loaded = undefined;
+      throw error;
+    }
+    return made;
+  };
+  const translator: Translator = {
+    locale,
+    voiceCommands: VOICE_COMMANDS[locale.split('-')[0] as string] === true,
+    t: (key, params) => load().t(key, params),
+    has: (key) => load().has(key),
+  };
+  return translator;
+}
+
+function loadTranslator(locale: string, translation: object): Loaded {
+  const pluralCategories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
+  const instance = i18next.createInstance();
+  void instance.init({
+    lng: locale,
+    fallbackLng: false,
+    resources: { [locale]: { translation } },
+    initAsync: false,
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  // i18next's lookup, nesting scan and interpolation showed in the warm profile, for the same few sentences
+  // turn after turn: remember each result. The cache is per translator, so locales never share an entry.
+  const cache = new Map<string, string>();
+  const translate = (key: string, params: Record<string, string | number | string[]>) =>
+    instance.t(key, params) as string;
+  return {
+    t: (key, given) => {
+      const params = given ?? {};
+      if (!cacheable(params)) return translate(key, params);
+      // No key has a NUL, and JSON escapes it, so the separator keeps key and params apart.
+      const id = `${key}\u0000${JSON.stringify(params)}`;
+      let text = cache.get(id);
+      if (text === undefined) {
+        text = translate(key, params);
+        if (cache.size >= TRANSLATION_CACHE_LIMIT) cache.clear();
+        cache.set(id, text);
+      }
+      return text;
+    },
+    // Only plain strings count: a key that names an object or an empty string is not translated text.
+    has: (key) => {
+      const text = (k: string) => {
+        const value: unknown = instance.getResource(locale, 'translation', k);
+        return typeof value === 'string' && value.trim().length > 0;
+      };
+      // A sentence that depends on a count is translated as plural forms: every form this language has
+      // (French and Portuguese add "many", Japanese has only "other"), or i18next answers with the key.
+      return text(key) || pluralCategories.every((category) => text(`${key}_${category}`));
+    },
+  };
 }
 
 /**
