@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { Config } from './config';
 import { readConfig } from './config';
 import type { Logger } from './platform/logger';
-import { createJsonLogger, createPowertoolsLogger, parseLevel } from './platform/logger';
+import { createJsonLogger, createLambdaLogger, parseLevel } from './platform/logger';
 import { createEmfMetrics } from './platform/metrics';
 import type { SkillMetrics } from './platform/metrics';
 import { createProgressiveSender } from './platform/progressive-response';
@@ -29,16 +29,16 @@ export function createSkill(
   return buildSkill({ store, logger, skillId: config.skillId, spotify, progressive, metrics });
 }
 
-let lambda: { skill: Skill; logger: ReturnType<typeof createPowertoolsLogger> } | undefined;
+let lambda: { skill: Skill; logger: ReturnType<typeof createLambdaLogger> } | undefined;
 
 /** The Lambda entry point. The skill is built on the first request and reused while the container lives. */
 export async function handler(event: RequestEnvelope, context?: Context): Promise<ResponseEnvelope> {
   if (!lambda) {
     const config = readConfig(process.env);
-    const logger = createPowertoolsLogger(parseLevel(config.logLevel));
+    const logger = createLambdaLogger(parseLevel(config.logLevel));
     lambda = { logger, skill: createSkill(config, logger) };
   }
   // Adds the function name, version and AWS request id to every log line of this invocation.
-  if (context) lambda.logger.raw.addContext(context);
+  if (context) lambda.logger.addContext(context);
   return lambda.skill.invoke(event, context);
 }

@@ -1,3 +1,4 @@
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { createEmfMetrics } from '../../lambda/src/platform/metrics';
 import { DIMENSION, METRIC, METRICS_SERVICE } from '../../lambda/src/platform/metric-names';
 import type { Logger } from '../../lambda/src/platform/logger';
@@ -6,7 +7,7 @@ import {
   REDACTED,
   boundLogFields,
   createJsonLogger,
-  createPowertoolsLogger,
+  createLambdaLogger,
 } from '../../lambda/src/platform/logger';
 
 /**
@@ -110,19 +111,14 @@ function jsonLogger(): Captured {
   return { logger: createJsonLogger('info', (line) => lines.push(line)), lines };
 }
 
-/** Powertools writes through its own `console`: a recording one stands in for it. */
-function powertoolsLogger(): Captured {
+function lambdaLogger(): Captured {
   const lines: string[] = [];
-  const logger = createPowertoolsLogger('info');
-  const record = (line: unknown) => lines.push(String(line));
-  const fake = { debug: record, info: record, warn: record, error: record, log: record, trace: record };
-  Object.assign(logger.raw, { console: fake });
-  return { logger, lines };
+  return { logger: createLambdaLogger('info', { write: (line) => lines.push(line), env: {} }), lines };
 }
 
 describe.each([
   ['the JSON logger', jsonLogger],
-  ['the Powertools logger', powertoolsLogger],
+  ['the Lambda logger', lambdaLogger],
 ])('%s', (_name, make) => {
   let captured: Captured;
   beforeEach(() => {
@@ -256,5 +252,92 @@ describe('boundLogFields', () => {
   it('returns an empty object for no fields, and wraps fields that are not an object', () => {
     expect(boundLogFields(undefined)).toEqual({});
     expect(boundLogFields('text')).toEqual({ fields: 'text' });
+  });
+});
+
+describe('the Lambda logger writes the lines Powertools Logger wrote', () => {
+  const context = {
+    functionName: 'speaker-helper',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:speaker-helper',
+    memoryLimitInMB: '512',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: '/aws/lambda/speaker-helper',
+    logStreamName: 'stream',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 5000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  const ENV = {
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
+  };
+
+  /** What each logger writes for the same calls, as parsed lines without the clock. */
+  function both(calls: (logger: Logger, addContext: () => void) => void): {
+    ours: unknown[];
+    theirs: unknown[];
+  } {
+    const saved = { ...process.env };
+    Object.assign(process.env, ENV);
+    delete process.env.POWERTOOLS_DEV;
+    delete process.env.TZ;
+    try {
+      const theirs: string[] = [];
+      const powertools = new PowertoolsLogger({ serviceName: METRICS_SERVICE, logLevel: 'INFO' });
+      const record = (line: unknown) => theirs.push(String(line));
+      Object.assign(powertools, { console: { info: record, warn: record, error: record, log: record } });
+      const wrapped: Logger = {
+        info: (message, fields, metrics) => powertools.info(message, { ...fields, ...metrics }),
+        warn: (message, fields) => powertools.warn(message, { ...fields }),
+        error: (message, fields) => powertools.error(message, { ...fields }),
+      };
+      calls(wrapped, () => powertools.addContext(context));
+      const ours: string[] = [];
+      const lambda = createLambdaLogger('info', { write: (line) => ours.push(line), env: { ...ENV } });
+      calls(lambda, () => lambda.addContext(context));
+      const parse = (line: string) => {
+        const { timestamp, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        expect(typeof timestamp).toBe('string');
+        return rest;
+      };
+      return { ours: ours.map(parse), theirs: theirs.map(parse) };
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  }
+
+  it('with the same keys, in the same order, before and after the invocation context', () => {
+    const { ours, theirs } = both((logger, addContext) => {
+      const metrics = createEmfMetrics({ clock: () => 1 });
+      metrics.count(METRIC.turns);
+      logger.info('before the context', { requestType: 'LaunchRequest' });
+      addContext();
+      logger.info('turn', { step: 'triage', outcome: undefined, intent: '', saved: false, latencyMs: 3 });
+      logger.warn('progress save failed; kept in the session', { cause: 'timeout' });
+      logger.error('unhandled error', { errorName: 'TypeError', error: 'boom' });
+      addContext();
+      const fields = metrics.flush() as Record<string, unknown>;
+      // Powertools writes `service` itself and drops (with a warning) a field of that name.
+      const withoutService = Object.fromEntries(Object.entries(fields).filter(([key]) => key !== 'service'));
+      logger.info('turn', { step: 'pair_new' }, withoutService);
+    });
+    expect(ours).toHaveLength(5);
+    expect(ours).toEqual(theirs);
+    expect(ours.map((line) => Object.keys(line as object))).toEqual(
+      theirs.map((line) => Object.keys(line as object)),
+    );
+    // A cold start is counted once per process.
+    expect(ours.map((line) => (line as { cold_start?: boolean }).cold_start)).toEqual([
+      undefined,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });

@@ -1,5 +1,4 @@
-import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
-import { METRICS_SERVICE, SERVICE_DIMENSION } from './metric-names';
+import { METRICS_SERVICE } from './metric-names';
 import { boundLogFields, boundMessage } from './log-fields';
 import type { LogFields } from './log-fields';
 
@@ -65,47 +64,107 @@ export function parseLevel(value: string | undefined): Level {
   return value && value in RANK ? (value as Level) : 'info';
 }
 
-const POWERTOOLS_LEVELS = {
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
-  silent: 'SILENT',
-} as const;
-
-/**
- * Powertools writes `service` on every line itself (the metrics' service dimension, same value) and drops,
- * with a warning line, an extra field of that name.
- */
-function withoutService(metrics: LogFields): LogFields {
-  const rest = { ...metrics };
-  delete rest[SERVICE_DIMENSION];
-  return rest;
+/** The Lambda context fields the log lines carry (a subset of aws-lambda's `Context`). */
+export interface InvocationContext {
+  functionName: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string | number;
+  awsRequestId: string;
 }
 
+export interface LambdaLoggerOptions {
+  /** Writes a line: info to stdout, warn and error to stderr, as the Lambda runtime collects both. */
+  write?: (line: string, level: Exclude<Level, 'silent' | 'debug'>) => void;
+  env?: NodeJS.ProcessEnv;
+  now?: () => Date;
+}
+
+/** Where X-Ray puts the trace of the current invocation (newer runtimes keep it per invocation). */
+interface LambdaGlobal {
+  awslambda?: { InvokeStore?: { getXRayTraceId?: () => string | undefined } };
+}
+
+function traceIdFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = (globalThis as LambdaGlobal).awslambda?.InvokeStore?.getXRayTraceId?.() ?? env._X_AMZN_TRACE_ID;
+  if (!raw) return undefined;
+  if (!raw.includes('=')) return raw;
+  for (const field of raw.split(';')) {
+    const [key, value] = field.split('=');
+    if (key === 'Root') return value;
+  }
+  return undefined;
+}
+
+/** Powertools Logger drops extra fields with these values; so do we, so lines stay the same. */
+const isEmpty = (value: unknown) => value === undefined || value === null || value === '';
+
 /**
- * The Lambda's logger: Powertools Logger, JSON on stdout with the service name and, once
- * `addContext` has run for a request, the function's name, version and request id. Fields are bounded
- * and redacted first (`boundLogFields`), and a failure to log never fails the request.
+ * The Lambda's logger: one JSON line per call with Powertools Logger's standard keys, in its order and
+ * format (level, message, timestamp, service, the invocation's cold start, function ARN, memory, name and
+ * request id once `addContext` ran, sampling rate, X-Ray trace id), then the fields, bounded and redacted
+ * (`boundLogFields`), and a request's metrics. Powertools Logger itself showed in the changing turn's
+ * profile (a JSON replacer over every value, a deep merge and environment reads per line), so this writes
+ * the same lines directly; test/unit/logger.test.ts compares them with Powertools' own. A failure to log
+ * never fails the request.
  */
-export function createPowertoolsLogger(level: Level = 'info'): Logger & { raw: PowertoolsLogger } {
-  const raw = new PowertoolsLogger({ serviceName: METRICS_SERVICE, logLevel: POWERTOOLS_LEVELS[level] });
+export function createLambdaLogger(
+  level: Level = 'info',
+  options: LambdaLoggerOptions = {},
+): Logger & { addContext(context: InvocationContext): void } {
+  const env = options.env ?? process.env;
+  const now = options.now ?? (() => new Date());
+  const write =
+    options.write ??
+    ((line: string, lvl: string) =>
+      (lvl === 'info' ? process.stdout : process.stderr).write(`${line}\n`));
+  // Powertools counts a cold start only for on-demand initialisation, and only on the first invocation.
+  let coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
+  let invocation: Record<string, unknown> = {};
+  const service = env.POWERTOOLS_SERVICE_NAME?.trim() || METRICS_SERVICE;
   const emit =
-    (method: 'info' | 'warn' | 'error') =>
+    (lvl: 'info' | 'warn' | 'error') =>
     (message: string, fields?: LogFields, metrics?: LogFields): void => {
+      if (RANK[lvl] < RANK[level]) return;
       try {
-        const safe = boundLogFields(fields);
-        raw[method](boundMessage(message), metrics ? { ...safe, ...withoutService(metrics) } : safe);
-      } catch {
+        let extra: LogFields;
         try {
-          raw[method](boundMessage(message), {
-            logError: 'fields not serialisable',
-            ...(metrics ? withoutService(metrics) : {}),
-          });
+          extra = boundLogFields(fields);
         } catch {
-          // Nothing left to try: logging must not end the request.
+          extra = { logError: 'fields not serialisable' };
         }
+        const line: Record<string, unknown> = {
+          level: lvl.toUpperCase(),
+          message: boundMessage(message),
+          timestamp: now().toISOString(),
+          service,
+          ...invocation,
+          sampling_rate: 0,
+        };
+        const trace = traceIdFrom(env);
+        if (trace) line.xray_trace_id = trace;
+        for (const key in extra) {
+          // The line's own keys win, as in Powertools (which drops the field and warns).
+          if (!isEmpty(extra[key]) && !(key in line)) line[key] = extra[key];
+        }
+        if (metrics) for (const key in metrics) if (!(key in line)) line[key] = metrics[key];
+        write(JSON.stringify(line), lvl);
+      } catch {
+        // Nothing left to try: logging must not end the request.
       }
     };
-  return { raw, info: emit('info'), warn: emit('warn'), error: emit('error') };
+  return {
+    info: emit('info'),
+    warn: emit('warn'),
+    error: emit('error'),
+    addContext: (context) => {
+      invocation = {
+        cold_start: coldStart,
+        function_arn: context.invokedFunctionArn,
+        function_memory_size: context.memoryLimitInMB,
+        function_name: context.functionName,
+        function_request_id: context.awsRequestId,
+      };
+      coldStart = false;
+    },
+  };
 }
