@@ -108,19 +108,32 @@ describe('DynamoProgressStore against dynalite', () => {
     expect(raw).not.toHaveProperty('speakerName');
   });
 
-  test('item layout: real attributes, schemaVersion, updatedAt and expiresAt 30 days out', async () => {
+  test('item layout: schemaVersion 2, the progress as one JSON attribute, updatedAt and expiresAt 30 days out', async () => {
     const now = Date.parse('2025-03-01T12:00:00.500Z');
     const store = table.store({ clock: () => now });
     const user = newUser();
     const saved = await store.save(user, fullProgress, 0);
     expect(saved.updatedAt).toBe('2025-03-01T12:00:00.500Z');
     expect(saved.expiresAt).toBe(Math.floor(now / 1000) + PROGRESS_TTL_SECONDS);
-    expect(await rawItem(user)).toEqual({
+    const raw = await rawItem(user);
+    expect(raw).toEqual({
       userKey: { S: userKeyOf(user) },
       version: { N: '1' },
-      schemaVersion: { N: '1' },
+      schemaVersion: { N: '2' },
       updatedAt: { S: '2025-03-01T12:00:00.500Z' },
       expiresAt: { N: String(saved.expiresAt) },
+      progress: { S: expect.any(String) as string },
+    });
+    expect(JSON.parse(raw?.progress?.S ?? '')).toEqual(fullProgress);
+  });
+
+  test('an item of the previous layout (schemaVersion 1, a field per attribute) still loads, and is rewritten as 2', async () => {
+    const user = newUser();
+    await putRaw(user, {
+      version: { N: '3' },
+      schemaVersion: { N: '1' },
+      updatedAt: { S: '2025-01-01T00:00:00.000Z' },
+      expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
       stepId: { S: 'check_bluetooth_on' },
       history: { L: [{ S: 'triage' }, { S: 'check_power' }] },
       tried: {
@@ -133,6 +146,14 @@ describe('DynamoProgressStore against dynalite', () => {
       symptom: { S: 'wont_pair' },
       speakerName: { S: 'Kitchen Boom' },
     });
+    const store = table.store();
+    const loaded = await store.load(user);
+    expect(loaded).toMatchObject({ version: 3, progress: fullProgress });
+    await store.save(user, { ...fullProgress, stepId: 'check_power' }, 3);
+    const raw = await rawItem(user);
+    expect(raw?.schemaVersion).toEqual({ N: '2' });
+    expect(raw).not.toHaveProperty('stepId');
+    expect((await store.load(user))?.progress.stepId).toBe('check_power');
   });
 
   test('a user never seen loads as undefined', async () => {
@@ -317,7 +338,7 @@ describe('DynamoProgressStore against dynalite', () => {
       status: { S: 'active' },
     });
     const cases: Array<[string, (item: Record<string, AttributeValue>) => void, boolean]> = [
-      ['unknown schemaVersion', (i) => (i.schemaVersion = { N: '2' }), true],
+      ['unknown schemaVersion', (i) => (i.schemaVersion = { N: '3' }), true],
       ['no schemaVersion', (i) => delete i.schemaVersion, true],
       ['no stepId', (i) => delete i.stepId, true],
       ['history not a list', (i) => (i.history = { S: 'triage' }), true],
@@ -331,9 +352,9 @@ describe('DynamoProgressStore against dynalite', () => {
       [
         'a tried entry with an unknown outcome',
         (i) => (i.tried = { L: [{ M: { step: { S: 'x' } } }] }),
-        false,
+        true,
       ],
-      ['a history entry that is not a string', (i) => (i.history = { L: [{ N: '1' }] }), false],
+      ['a history entry that is not a string', (i) => (i.history = { L: [{ N: '1' }] }), true],
     ];
 
     test('the valid baseline loads', async () => {
@@ -360,12 +381,51 @@ describe('DynamoProgressStore against dynalite', () => {
         expect((await store.save(user, fullProgress, 0)).version).toBe(1);
         expect((await store.load(user))?.progress).toEqual(fullProgress);
       } else {
-        // Inside lists or beyond expression types: known limit, the item stays until it expires.
+        // Without a usable version: known limit, the item stays until it expires.
         await expect(store.save(user, fullProgress, 0)).rejects.toBeInstanceOf(VersionConflictError);
       }
     });
   });
 
+  describe('malformed items of the current layout are absent and replaceable too', () => {
+    const json = (progress: unknown): AttributeValue => ({ S: JSON.stringify(progress) });
+    const valid = (): Record<string, AttributeValue> => ({
+      version: { N: '4' },
+      schemaVersion: { N: '2' },
+      updatedAt: { S: '2025-01-01T00:00:00.000Z' },
+      expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+      progress: json(minimalProgress),
+    });
+    const cases: Array<[string, (item: Record<string, AttributeValue>) => void]> = [
+      ['progress that is not JSON', (i) => (i.progress = { S: '{"stepId":' })],
+      ['progress as a number', (i) => (i.progress = { N: '7' })],
+      ['no progress', (i) => delete i.progress],
+      ['an unknown status inside', (i) => (i.progress = json({ ...minimalProgress, status: 'paused' }))],
+      [
+        'a history entry that is not a string',
+        (i) => (i.progress = json({ ...minimalProgress, history: [1] })),
+      ],
+      ['JSON null', (i) => (i.progress = { S: 'null' })],
+      ['no updatedAt', (i) => delete i.updatedAt],
+    ];
+
+    test('the valid item loads', async () => {
+      const user = newUser();
+      await putRaw(user, valid());
+      expect(await table.store().load(user)).toMatchObject({ version: 4, progress: minimalProgress });
+    });
+
+    test.each(cases)('%s', async (_name, spoil) => {
+      const store = table.store({ logger: capturingLogger() });
+      const user = newUser();
+      const item = valid();
+      spoil(item);
+      await putRaw(user, item);
+      expect(await store.load(user)).toBeUndefined();
+      expect((await store.save(user, fullProgress, 0)).version).toBeGreaterThan(0);
+      expect((await store.load(user))?.progress).toEqual(fullProgress);
+    });
+  });
   describe('as an ask-sdk PersistenceAdapter', () => {
     test('get, save twice in one request, get, delete', async () => {
       const store = table.store();

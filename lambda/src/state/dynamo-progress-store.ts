@@ -16,8 +16,16 @@ import { PARTITION_KEY } from './table';
 import { shortRetryStrategy } from './retry-strategy';
 import { userKeyOf } from './user-key';
 
-/** Bump when the stored item layout changes; items with another value are treated as absent. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when the stored item layout changes; items of an unknown layout are treated as absent.
+ * 2: the progress as one JSON string attribute, `progress` (one attribute to write, send and parse instead of
+ * one per field and list entry, which showed in the changing turn's cost). 1: the progress's fields as
+ * attributes of their own; still read, so nobody loses their place, and replaced by 2 on the next save.
+ */
+export const SCHEMA_VERSION = 2;
+const LEGACY_SCHEMA_VERSION = 1;
+/** The attribute holding the progress as JSON (schema 2). */
+const PROGRESS_ATTRIBUTE = 'progress';
 /** Progress is forgotten this long after the last write (DynamoDB TTL plus the check in `load`). */
 export const PROGRESS_TTL_SECONDS = 30 * 24 * 60 * 60;
 export const DEFAULT_CALL_BUDGET_MS = 1000;
@@ -158,6 +166,12 @@ export class DynamoProgressStore implements PersistenceAdapter {
   private readonly callBudgetMs: number;
   private readonly onOperation: ((operation: StoreOperation) => void) | undefined;
   private readonly counts: Record<StoreOperation, number> = { load: 0, save: 0, delete: 0 };
+  /**
+   * Items `load` found unusable inside (bad JSON, an unknown outcome in a list) but with a version, by user
+   * key: the user's next save replaces them at that version instead of meeting a conflict until they expire.
+   * Bounded: the turn that loads is the turn that saves.
+   */
+  private readonly unusable = new Map<string, number>();
 
   constructor(options: DynamoProgressStoreOptions) {
     this.client = options.client;
@@ -175,14 +189,22 @@ export class DynamoProgressStore implements PersistenceAdapter {
 
   /** The user's progress, or undefined when there is none, it expired, or the stored item is unusable. */
   async load(userId: string): Promise<StoredProgress | undefined> {
-    const key = marshall({ [PARTITION_KEY]: userKeyOf(userId) });
+    const key = { [PARTITION_KEY]: { S: userKeyOf(userId) } };
     const output = await this.call('load', (abortSignal) =>
       // Consistent so a turn right after a save sees its version and does not conflict with itself.
       this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }), {
         abortSignal,
       }),
     );
-    return output.Item ? this.parseItem(output.Item) : undefined;
+    if (!output.Item) return undefined;
+    const parsed = this.parseItem(output.Item);
+    const userKey = output.Item[PARTITION_KEY]?.S;
+    const version = numberOf(output.Item.version);
+    if (!parsed && userKey && version !== undefined && Number.isSafeInteger(version) && version > 0) {
+      if (this.unusable.size >= MAX_UNUSABLE) this.unusable.clear();
+      this.unusable.set(userKey, version);
+    }
+    return parsed;
   }
 
   /**
@@ -211,18 +233,16 @@ export class DynamoProgressStore implements PersistenceAdapter {
       updatedAt: new Date(now).toISOString(),
       expiresAt: nowSeconds + PROGRESS_TTL_SECONDS,
     };
-    const item = marshall(
-      {
-        [PARTITION_KEY]: userKeyOf(userId),
-        version: stored.version,
-        schemaVersion: SCHEMA_VERSION,
-        updatedAt: stored.updatedAt,
-        expiresAt: stored.expiresAt,
-        writer: writer?.id,
-        ...stored.progress,
-      },
-      { removeUndefinedValues: true },
-    );
+    // Built by hand: the layout is fixed, and a generic marshaller showed in the changing turn's profile.
+    const item: Record<string, AttributeValue> = {
+      [PARTITION_KEY]: { S: userKeyOf(userId) },
+      version: { N: String(stored.version) },
+      schemaVersion: { N: String(SCHEMA_VERSION) },
+      updatedAt: { S: stored.updatedAt },
+      expiresAt: { N: String(stored.expiresAt) },
+      [PROGRESS_ATTRIBUTE]: { S: JSON.stringify(stored.progress) },
+    };
+    if (writer) item.writer = { S: writer.id };
     const put = (condition: Condition): Promise<unknown> =>
       this.call(
         'save',
@@ -235,6 +255,18 @@ export class DynamoProgressStore implements PersistenceAdapter {
     if (expectedVersion > 0) {
       await put(orWrittenBy(writer, versionCondition(expectedVersion)));
       return stored;
+    }
+    const userKey = item[PARTITION_KEY]?.S as string;
+    const unusable = this.unusable.get(userKey);
+    if (unusable !== undefined) {
+      this.unusable.delete(userKey);
+      try {
+        await put(versionCondition(unusable));
+        return stored;
+      } catch (error) {
+        // Changed since it was read: the usual conditions decide.
+        if (!(error instanceof VersionConflictError)) throw error;
+      }
     }
     // A new user, the usual case, sends one small condition; DynamoDB (and dynalite far more) evaluates the
     // large one only when something is there.
@@ -250,7 +282,7 @@ export class DynamoProgressStore implements PersistenceAdapter {
 
   /** Forgets the user (no condition: deleting is always what the user asked for). */
   async delete(userId: string): Promise<void> {
-    const key = marshall({ [PARTITION_KEY]: userKeyOf(userId) });
+    const key = { [PARTITION_KEY]: { S: userKeyOf(userId) } };
     await this.call('delete', (abortSignal) =>
       this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: key }), { abortSignal }),
     );
@@ -311,6 +343,47 @@ export class DynamoProgressStore implements PersistenceAdapter {
   }
 
   private parseItem(raw: Record<string, AttributeValue>): StoredProgress | undefined {
+    const schemaVersion = numberOf(raw.schemaVersion);
+    if (schemaVersion === LEGACY_SCHEMA_VERSION) return this.parseLegacy(raw);
+    const expiresAt = numberOf(raw.expiresAt);
+    const version = numberOf(raw.version);
+    const updatedAt = raw.updatedAt?.S;
+    if (expiresAt === undefined || !Number.isFinite(expiresAt)) {
+      this.logger.warn('stored progress ignored: malformed', { field: 'expiresAt' });
+      return undefined;
+    }
+    if (expiresAt <= Math.floor(this.clock() / 1000)) return undefined;
+    if (schemaVersion !== SCHEMA_VERSION) {
+      this.logger.warn('stored progress ignored: unknown schemaVersion', {
+        schemaVersion: schemaVersion ?? typeof raw.schemaVersion,
+      });
+      return undefined;
+    }
+    if (version === undefined || !Number.isSafeInteger(version) || version < 1) {
+      this.logger.warn('stored progress ignored: malformed', { field: 'version' });
+      return undefined;
+    }
+    if (updatedAt === undefined) {
+      this.logger.warn('stored progress ignored: malformed', { field: 'updatedAt' });
+      return undefined;
+    }
+    let progress: unknown;
+    try {
+      progress = JSON.parse(raw[PROGRESS_ATTRIBUTE]?.S ?? '');
+    } catch {
+      this.logger.warn('stored progress ignored: malformed', { field: PROGRESS_ATTRIBUTE });
+      return undefined;
+    }
+    const problem = progressProblem(progress);
+    if (problem) {
+      this.logger.warn('stored progress ignored: malformed', { field: problem });
+      return undefined;
+    }
+    return { progress: copyProgress(progress as Progress), version, updatedAt, expiresAt };
+  }
+
+  /** A schema-1 item: the progress's fields as attributes of their own. */
+  private parseLegacy(raw: Record<string, AttributeValue>): StoredProgress | undefined {
     let item: Record<string, unknown>;
     try {
       item = unmarshall(raw);
@@ -319,18 +392,12 @@ export class DynamoProgressStore implements PersistenceAdapter {
       this.logger.warn('stored progress ignored: unreadable item', { error: errorName(error) });
       return undefined;
     }
-    const { expiresAt, schemaVersion, version, updatedAt } = item;
+    const { expiresAt, version, updatedAt } = item;
     if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
       this.logger.warn('stored progress ignored: malformed', { field: 'expiresAt' });
       return undefined;
     }
     if (expiresAt <= Math.floor(this.clock() / 1000)) return undefined;
-    if (schemaVersion !== SCHEMA_VERSION) {
-      this.logger.warn('stored progress ignored: unknown schemaVersion', {
-        schemaVersion: typeof schemaVersion === 'number' ? schemaVersion : typeof schemaVersion,
-      });
-      return undefined;
-    }
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
       this.logger.warn('stored progress ignored: malformed', { field: 'version' });
       return undefined;
@@ -346,6 +413,16 @@ export class DynamoProgressStore implements PersistenceAdapter {
     }
     return { progress: copyProgress(item as unknown as Progress), version, updatedAt, expiresAt };
   }
+}
+
+/** Users whose unusable item's version is remembered at most (see `DynamoProgressStore.unusable`). */
+const MAX_UNUSABLE = 1000;
+
+/** A number attribute's value; undefined when it is not a number attribute. Unsafe integers come back as they parse. */
+function numberOf(value: AttributeValue | undefined): number | undefined {
+  if (value?.N === undefined) return undefined;
+  const n = Number(value.N);
+  return Number.isNaN(n) ? undefined : n;
 }
 
 interface Condition {
@@ -382,7 +459,8 @@ let replaceableBase: Condition | undefined;
 /**
  * Condition for replacing an item `load` reports as absent. An expired item lives on until DynamoDB's TTL
  * sweep, and an item of another schemaVersion or with malformed fields would otherwise lock the user out
- * until it expires. Mirrors `parseItem` as far as an expression can (it cannot look inside the lists).
+ * until it expires. Mirrors `parseItem` as far as an expression can: it cannot look inside the JSON (or a
+ * schema-1 item's lists); `load` remembers such an item's version for `save` instead.
  * Built once; only `:now` changes.
  */
 function replaceableCondition(nowSeconds: number): Condition {
@@ -393,6 +471,7 @@ function replaceableCondition(nowSeconds: number): Condition {
 
 function buildReplaceableCondition(): Condition {
   const values: Record<string, unknown> = { ':now': 0, ':schemaVersion': SCHEMA_VERSION };
+  values[':legacySchemaVersion'] = LEGACY_SCHEMA_VERSION;
   values[':N'] = 'N';
   values[':S'] = 'S';
   values[':L'] = 'L';
@@ -404,11 +483,8 @@ function buildReplaceableCondition(): Condition {
         return `:${prefix}${i}`;
       })
       .join(', ');
-  const usable = [
-    '#schemaVersion = :schemaVersion',
-    'attribute_type(#version, :N)',
-    'attribute_type(#expiresAt, :N)',
-    'attribute_type(#updatedAt, :S)',
+  const legacy = [
+    '#schemaVersion = :legacySchemaVersion',
     'attribute_type(#stepId, :S)',
     'attribute_type(#history, :L)',
     'attribute_type(#tried, :L)',
@@ -419,8 +495,16 @@ function buildReplaceableCondition(): Condition {
     '(attribute_not_exists(#nameAsked) OR attribute_type(#nameAsked, :BOOL))',
     '(attribute_not_exists(#awaitingName) OR attribute_type(#awaitingName, :BOOL))',
   ].join(' AND ');
-  const names = [PARTITION_KEY, 'expiresAt', 'schemaVersion', 'version', 'updatedAt', 'stepId', 'history'];
-  names.push('tried', 'status', 'symptom', 'speakerName', 'musicDevice', 'nameAsked', 'awaitingName');
+  const current = `#schemaVersion = :schemaVersion AND attribute_type(#${PROGRESS_ATTRIBUTE}, :S)`;
+  const usable = [
+    'attribute_type(#version, :N)',
+    'attribute_type(#expiresAt, :N)',
+    'attribute_type(#updatedAt, :S)',
+    `((${current}) OR (${legacy}))`,
+  ].join(' AND ');
+  const names = [PARTITION_KEY, 'expiresAt', 'schemaVersion', 'version', 'updatedAt', PROGRESS_ATTRIBUTE];
+  names.push('stepId', 'history', 'tried', 'status', 'symptom', 'speakerName', 'musicDevice');
+  names.push('nameAsked', 'awaitingName');
   return {
     ConditionExpression: `attribute_not_exists(#${PARTITION_KEY}) OR #expiresAt <= :now OR NOT (${usable})`,
     ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),

@@ -11,7 +11,17 @@ export function userKeyOf(userId: string): string {
   if (typeof userId !== 'string' || userId.length === 0) {
     throw new TypeError('userKeyOf: userId must be a non-empty string');
   }
-  return createHash('sha256')
-    .update(USER_KEY_PREFIX + userId, 'utf8')
-    .digest('hex');
+  // A turn needs the key up to three times (read, write, log line): the last few are remembered.
+  let key = recent.get(userId);
+  if (key === undefined) {
+    key = createHash('sha256')
+      .update(USER_KEY_PREFIX + userId, 'utf8')
+      .digest('hex');
+    if (recent.size >= RECENT_KEYS) recent.clear();
+    recent.set(userId, key);
+  }
+  return key;
 }
+
+const RECENT_KEYS = 64;
+const recent = new Map<string, string>();
