@@ -40,6 +40,8 @@ function translatorsWithInstances(resources: Record<string, object>) {
   });
   try {
     const translators = createTranslators(resources);
+    // Each locale's i18next instance is made on its first use: use them all while the spy is on.
+    for (const translator of translators.values()) translator.has('welcome');
     const calls = instances.map((instance) => jest.spyOn(instance, 't'));
     return { translators, calls };
   } finally {
@@ -169,5 +171,42 @@ describe('translatorFor', () => {
     ['a function', () => 'de-DE'],
   ])('falls back to the default locale for %s, without throwing', (_, locale) => {
     expect(translatorFor(translators, locale).locale).toBe(DEFAULT_LOCALE);
+  });
+});
+
+describe('createTranslators: words loaded on first use', () => {
+  it('makes no i18next instance until a locale is used, then one, checked once', () => {
+    const made: string[] = [];
+    const create = i18next.createInstance.bind(i18next);
+    const spy = jest.spyOn(i18next, 'createInstance').mockImplementation((...args) => {
+      made.push('instance');
+      return create(...args);
+    });
+    try {
+      const checked: string[] = [];
+      const translators = createTranslators(undefined, { onLoad: (t) => checked.push(t.locale) });
+      expect(made).toHaveLength(0);
+      const de = get(translators, 'de-DE');
+      expect(de.t('common.bluetooth')).toBe('Bluetooth');
+      de.t('welcome.new');
+      expect(made).toHaveLength(1);
+      expect(checked).toEqual(['de-DE']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a locale that fails its check is not used, and is checked again on its next use', () => {
+    let fail = true;
+    const translators = createTranslators(TWO_LOCALES, {
+      onLoad: () => {
+        if (fail) throw new Error('missing words');
+      },
+    });
+    const en = get(translators, 'en-US');
+    expect(() => en.t('greeting')).toThrow('missing words');
+    expect(() => en.t('greeting')).toThrow('missing words');
+    fail = false;
+    expect(typeof en.t('greeting')).toBe('string');
   });
 });

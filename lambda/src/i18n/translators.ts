@@ -154,8 +154,7 @@ function loadTranslator(locale: string, translation: object): Loaded {
     t: (key, given) => {
       const params = given ?? {};
       if (!cacheable(params)) return translate(key, params);
-      // No key has a NUL, and JSON escapes it, so the separator keeps key and params apart.
-      const id = `${key}\u0000${JSON.stringify(params)}`;
+      const id = cacheId(key, params);
       let text = cache.get(id);
       if (text === undefined) {
         text = translate(key, params);
@@ -175,6 +174,22 @@ function loadTranslator(locale: string, translation: object): Loaded {
       return text(key) || pluralCategories.every((category) => text(`${key}_${category}`));
     },
   };
+}
+
+/**
+ * The cache's id of a sentence: its key and its parameters in order. Parameters are mostly one or two plain
+ * strings, joined here without JSON.stringify (which showed in the turn's profile); lists go through JSON.
+ * No key or parameter name has a NUL or a SOH, and JSON escapes both, so the separators keep the parts apart.
+ */
+function cacheId(key: string, params: Record<string, string | number | string[]>): string {
+  let id = key;
+  for (const name in params) {
+    const value = params[name];
+    // Tagged, so a string that looks like JSON cannot pass for a list; a string with a separator goes as JSON.
+    const plain = typeof value === 'string' && !value.includes('\u0000') && !value.includes('\u0001');
+    id += `\u0000${name}\u0001${plain ? `s${value}` : `j${JSON.stringify(value)}`}`;
+  }
+  return id;
 }
 
 /**

@@ -115,39 +115,50 @@ export function createLambdaLogger(
   const now = options.now ?? (() => new Date());
   const write =
     options.write ??
-    ((line: string, lvl: string) =>
-      (lvl === 'info' ? process.stdout : process.stderr).write(`${line}\n`));
+    ((line: string, lvl: string) => (lvl === 'info' ? process.stdout : process.stderr).write(`${line}\n`));
   // Powertools counts a cold start only for on-demand initialisation, and only on the first invocation.
   let coldStart = env.AWS_LAMBDA_INITIALIZATION_TYPE?.trim() === 'on-demand';
-  let invocation: Record<string, unknown> = {};
   const service = env.POWERTOOLS_SERVICE_NAME?.trim() || METRICS_SERVICE;
+  /**
+   * What every line of an invocation carries after its timestamp, serialised once per invocation (the
+   * trace id changes only between invocations), and the keys a field may not take.
+   */
+  let tail = '';
+  let taken = new Set<string>();
+  const setInvocation = (invocation: Record<string, unknown>) => {
+    const shared: Record<string, unknown> = { service, ...invocation, sampling_rate: 0 };
+    const trace = traceIdFrom(env);
+    if (trace) shared.xray_trace_id = trace;
+    tail = JSON.stringify(shared).slice(1, -1);
+    taken = new Set(['level', 'message', 'timestamp', ...Object.keys(shared)]);
+  };
+  let started = false;
   const emit =
     (lvl: 'info' | 'warn' | 'error') =>
     (message: string, fields?: LogFields, metrics?: LogFields): void => {
       if (RANK[lvl] < RANK[level]) return;
       try {
+        if (!started) {
+          setInvocation({});
+          started = true;
+        }
         let extra: LogFields;
         try {
           extra = boundLogFields(fields);
         } catch {
           extra = { logError: 'fields not serialisable' };
         }
-        const line: Record<string, unknown> = {
-          level: lvl.toUpperCase(),
-          message: boundMessage(message),
-          timestamp: now().toISOString(),
-          service,
-          ...invocation,
-          sampling_rate: 0,
-        };
-        const trace = traceIdFrom(env);
-        if (trace) line.xray_trace_id = trace;
+        let line = `{"level":"${lvl.toUpperCase()}","message":${JSON.stringify(boundMessage(message))},"timestamp":"${now().toISOString()}",${tail}`;
         for (const key in extra) {
           // The line's own keys win, as in Powertools (which drops the field and warns).
-          if (!isEmpty(extra[key]) && !(key in line)) line[key] = extra[key];
+          if (!isEmpty(extra[key]) && !taken.has(key))
+            line += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`;
         }
-        if (metrics) for (const key in metrics) if (!(key in line)) line[key] = metrics[key];
-        write(JSON.stringify(line), lvl);
+        if (metrics)
+          for (const key in metrics)
+            if (!taken.has(key) && !Object.prototype.hasOwnProperty.call(extra, key))
+              line += `,${JSON.stringify(key)}:${JSON.stringify(metrics[key])}`;
+        write(`${line}}`, lvl);
       } catch {
         // Nothing left to try: logging must not end the request.
       }
@@ -157,13 +168,14 @@ export function createLambdaLogger(
     warn: emit('warn'),
     error: emit('error'),
     addContext: (context) => {
-      invocation = {
+      setInvocation({
         cold_start: coldStart,
         function_arn: context.invokedFunctionArn,
         function_memory_size: context.memoryLimitInMB,
         function_name: context.functionName,
         function_request_id: context.awsRequestId,
-      };
+      });
+      started = true;
       coldStart = false;
     },
   };
