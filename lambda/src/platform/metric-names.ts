@@ -25,5 +25,5 @@ export const METRIC = {
 } as const;
 
 export const DIMENSION = { step: 'Step', outcome: 'Outcome', result: 'Result' } as const;
-/** The dimension Powertools Metrics adds to every metric, valued METRICS_SERVICE. */
+/** The dimension every metric carries, valued METRICS_SERVICE (as Powertools Metrics named it). */
 export const SERVICE_DIMENSION = 'service';
