@@ -310,24 +310,24 @@ export class DynamoProgressStore implements PersistenceAdapter {
   /** Runs one request within the call budget and maps every failure to one of our errors. */
   private async call<T>(
     operation: StoreOperation,
-    run: (abortSignal: AbortSignal) => Promise<T>,
+    run: (abortSignal: CallSignal) => Promise<T>,
     translate?: (error: unknown) => Error | undefined,
   ): Promise<T> {
     this.counts[operation] += 1;
     this.onOperation?.(operation);
     const started = Date.now();
-    const controller = new AbortController();
+    const signal = new CallSignal();
     let timer: NodeJS.Timeout | undefined;
-    // Racing as well as aborting: the SDK's retry backoff sleep does not watch the signal.
+    // Racing as well as aborting: the answer must not wait for the SDK to notice the abort.
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new StoreDeadlineError(this.callBudgetMs);
-        controller.abort(error);
+        signal.abort(error);
         reject(error);
       }, this.callBudgetMs);
     });
     try {
-      return await Promise.race([run(controller.signal), deadline]);
+      return await Promise.race([run(signal), deadline]);
     } catch (error) {
       const translated = translate?.(error);
       if (translated) throw translated;
@@ -412,6 +412,25 @@ export class DynamoProgressStore implements PersistenceAdapter {
       return undefined;
     }
     return { progress: copyProgress(item as unknown as Progress), version, updatedAt, expiresAt };
+  }
+}
+
+/**
+ * A store call's abort signal in the SDK's own minimal shape (`aborted`, `onabort`): the SDK checks
+ * `aborted` before each attempt and its wait, and sets `onabort` for the step under way, so an aborted call
+ * sends nothing more. Node's AbortController would do the same through EventTarget listeners added and
+ * removed on every request, which showed in the changing turn's cost.
+ */
+export class CallSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  onabort: ((this: CallSignal, event: { type: 'abort' }) => unknown) | null = null;
+
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.onabort?.call(this, { type: 'abort' });
   }
 }
 
