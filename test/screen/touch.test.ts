@@ -302,3 +302,29 @@ describe('the Spotify device list', () => {
     expect(c.screen?.kind).toBe('devices');
   });
 });
+
+describe('the music offer after a fix', () => {
+  it('shows Yes and No on the fixed screen, and Yes moves the music to this Echo', async () => {
+    const c = await startConversation({ table: table(), screen: 'hub', spotify: true, linked: true });
+    await c.launch();
+    await c.say("it won't pair");
+    await c.say('no');
+    await c.launch();
+    await c.tap(words('screen.buttons.worked'));
+    expect(c.screen?.kind).toBe('resolved');
+    expect(c.screen?.question).toBe(words('music.offer'));
+    expect(c.screen?.buttons.map((b) => b.label)).toEqual([
+      words('screen.buttons.yes'),
+      words('screen.buttons.no'),
+    ]);
+    await c.tap(words('screen.buttons.yes'));
+    // Two Echos on the account: the screen asks which one is this, as speech does, with both to tap.
+    expect(c.screen?.kind).toBe('devices');
+    const echos = (c.screen?.devices ?? []).map((d) => d.name);
+    expect(echos.length).toBeGreaterThan(1);
+    expect(echos.every((name) => /Echo/.test(name))).toBe(true);
+    await c.tap(echos[1] as string);
+    expect(c.simulator.state.active?.name).toBe(echos[1]);
+    expect(c.speech).toBe(words('music.moved', { device: echos[1] as string }));
+  });
+});
