@@ -5,6 +5,7 @@
  * with the same DynamoDB calls.
  */
 import type { Conversation } from '../support/conversation';
+import { seeded } from '../support/dynamo-fault-proxy';
 import {
   closeConversations,
   conversationTable,
@@ -16,18 +17,6 @@ import {
 
 const table = conversationTable('screen-touch');
 afterAll(closeConversations);
-
-/** A small seeded generator (mulberry32), so a failing walk can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Twins {
   touch: Conversation;
@@ -69,7 +58,8 @@ describe('a touch and the matching spoken answer', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(
     'lead to the same steps, words and stored progress (random walk %i)',
     async (seed) => {
-      const next = random(seed);
+      // Seeded, so a failing walk can be replayed.
+      const next = seeded(seed);
       const t = await twins();
       await Promise.all([t.touch.launch(), t.voice.launch()]);
       let pressed = 0;

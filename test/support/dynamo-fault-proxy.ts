@@ -129,8 +129,8 @@ const ERRORS = {
   },
 } as const;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same `fraction` choices. */
-function seeded(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): the same seed gives the same choices (fault fractions, random walks). */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
