@@ -135,6 +135,8 @@ export interface Shown {
 
 /** What one turn decided, before it is saved. */
 interface Decision {
+  /** The music planner answered (a music request, or the answer to a music question), not the flow. */
+  fromMusic?: true;
   progress: Progress | undefined;
   changed: boolean;
   reply: Reply;
@@ -251,7 +253,7 @@ export async function runTurn(
     saved,
     facts: factsOf(request, loaded.session.progress, decision, storageDown),
     shown: {
-      music: decision.music !== undefined || decision.linkAccount === true || isMusicReply(decision, request),
+      music: decision.fromMusic === true,
       welcomeBack: welcomesBack(request, loaded.session.progress, decision.progress),
       ...(decision.devices ? { devices: decision.devices } : {}),
       event,
@@ -269,10 +271,6 @@ function resolveTouch(
   const state = { progress: session.progress, pending: session.musicPending };
   return touchEvent(flow, state, event.token, event.args);
 }
-
-/** The reply answered a music request or question rather than a troubleshooting step. */
-const isMusicReply = (decision: Decision, request: Resolved) =>
-  isMusicEvent(request.event) || (decision.musicPending !== undefined && decision.reply.card === undefined);
 
 /** Opening the skill on a journey under way, and still on the step it was left at. */
 function welcomesBack(request: Resolved, before: Progress | undefined, after: Progress | undefined): boolean {
@@ -343,6 +341,7 @@ async function decide(deps: TurnDeps, request: Resolved, session: SessionState):
     changed: progress !== before,
     reply: music.reply,
     misunderstood: 0,
+    fromMusic: true,
     musicPending: music.pending,
     linkAccount: music.linkAccount,
     ...(called ? { music: called.outcome } : {}),
