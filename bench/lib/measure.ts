@@ -108,9 +108,8 @@ export async function measureCold(setup: Setup, samples: number): Promise<PerSki
 // ---------------------------------------------------------------------------------------------------------
 // Warm turns
 
-export interface TurnRecord {
-  session: number;
-  kind: string;
+/** What is measured of any warm turn, in either mix. */
+export interface TurnMeasures {
   ms: number;
   cpuMs: number;
   reads: number;
@@ -121,6 +120,11 @@ export interface TurnRecord {
   /** The skill's persisted state differs from what it was before the turn. */
   changed: boolean;
   warmup: boolean;
+}
+
+export interface TurnRecord extends TurnMeasures {
+  session: number;
+  kind: string;
 }
 
 export interface WarmRun {

@@ -23,7 +23,7 @@ import {
 } from './envelopes';
 import type { Device, MovingTurnKind, SessionPlace } from './envelopes';
 import { assertHealthy, split, stable, STATE_KEY } from './measure';
-import type { PerSkill, Setup, WarmReply } from './measure';
+import type { PerSkill, Setup, TurnMeasures, WarmReply } from './measure';
 import type { Target } from './report';
 import { mean, median, ms, percentile, ratio, times } from './stats';
 
@@ -46,27 +46,18 @@ function permutations<T>(items: readonly T[]): T[][] {
 const ORDERS = permutations(LANES);
 export const laneOrderFor = (i: number): readonly Lane[] => ORDERS[i % ORDERS.length] as Lane[];
 
-export interface MovingTurn {
+export interface MovingTurn extends TurnMeasures {
   user: number;
   /** The turn's place in MOVING_SESSION (0…9): the same turn in every lane. */
   index: number;
   kind: MovingTurnKind;
   /** The turn opened a session: the user's first words, or a one-shot after the skill ended the last. */
   opening: boolean;
-  ms: number;
-  cpuMs: number;
-  reads: number;
-  writes: number;
-  other: number;
-  dbMs: number;
-  /** The persisted state in the session attributes differs from before the turn. */
-  changed: boolean;
   stdoutBytes: number;
   /** The response envelope as JSON, as Lambda returns it. */
   responseBytes: number;
   /** The response carries an APL RenderDocument directive. */
   apl: boolean;
-  warmup: boolean;
 }
 
 export interface MovingRun {
